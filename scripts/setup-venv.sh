@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Creates .venv with Python 3.10 and installs exactly the locked dependencies (uv.lock).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python=$(scripts/find-python.sh)
+uv_version=$(sed -n 's/^ *"uv==\([0-9.]*\)",*$/\1/p' pyproject.toml)
+
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then
+    echo "setup: creating .venv with $python"
+    rm -rf .venv
+    "$python" -m venv .venv
+fi
+if ! .venv/bin/uv --version 2>/dev/null | grep -q " $uv_version"; then
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check "uv==$uv_version"
+fi
+echo "setup: installing the locked dependencies (the first time takes a few minutes)"
+UV_PROJECT_ENVIRONMENT=.venv .venv/bin/uv sync --frozen --python .venv/bin/python --quiet

@@ -77,6 +77,8 @@ from stdnum.exceptions import InvalidChecksum, ValidationError
 from stdnum.iso7064 import mod_97_10
 from stdnum.util import get_cc_module
 
+from actions.validators.errors import InputError
+
 __all__ = [
     "EEA_COUNTRIES",
     "NON_EEA_SEPA_COUNTRIES",
@@ -120,7 +122,7 @@ _STRUCTURE_PART = re.compile(r"([1-9][0-9]*)!([nac])")
 _CHARACTER_CLASS = {"n": "[0-9]", "a": "[A-Z]", "c": "[A-Z0-9]"}
 
 
-class IbanError(ValueError):
+class IbanError(InputError):
     """An IBAN the citizen typed cannot be used; ``code`` says why in a stable word."""
 
     code = "invalid"

@@ -1,0 +1,458 @@
+"""The one module that knows the portal's HTTP API (see ``portal/`` and its ``/openapi.json``).
+
+Errors, all raised from the low-level cause in one place (``_check``)::
+
+    PortalError                  anything that kept the portal from answering the request
+     ├── PortalUnavailable       connection refused, timeout, 5xx: nothing is known to be done
+     ├── PortalAuthError         401/403: the action server's token is wrong (an operator's job)
+     ├── NotFound                404 (an unknown invoice and a wrong amount alike)
+     ├── Conflict                409: the mandate is no longer in the state the request needs
+     ├── Throttled               429, with ``retry_after`` seconds when the portal says
+     └── PortalRejected          422, with the field ``errors``, ``attempts_left``, ``code_expired``
+
+Only idempotent calls are retried (GETs, and the mandate creation, which carries an
+Idempotency-Key); a retried POST without one could, say, burn a signing attempt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import httpx
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+DEFAULT_URL = "http://127.0.0.1:8080"
+TIMEOUT = httpx.Timeout(5.0, connect=2.0, read=5.0)
+RETRIES = 2
+BACKOFF_SECONDS = (0.2, 0.5)
+
+
+class PortalError(Exception):
+    """The portal did not do what was asked; ``status`` is the HTTP status if there was one."""
+
+    def __init__(
+        self, message: str, *, status: int | None = None, detail: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.detail = detail
+
+
+class PortalUnavailable(PortalError):
+    """The portal could not be reached or failed (timeouts, connection errors, 5xx)."""
+
+
+class PortalAuthError(PortalError):
+    """The portal refused the action server's token."""
+
+
+class NotFound(PortalError):
+    """No such invoice (or a wrong amount), mandate or request."""
+
+
+class Conflict(PortalError):
+    """The resource is not in a state that allows the request (e.g. a mandate not pending)."""
+
+
+class Throttled(PortalError):
+    """Too many failed attempts; try again after ``retry_after`` seconds (None: unknown)."""
+
+    def __init__(self, message: str, *, retry_after: int | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class PortalRejected(PortalError):
+    """The request was understood but refused (422): wrong fields, a wrong signing code, …"""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        errors: Mapping[str, str] | None = None,
+        attempts_left: int | None = None,
+        mandate_status: str | None = None,
+        code_expired: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.errors: dict[str, str] = dict(errors or {})
+        self.attempts_left = attempts_left
+        self.mandate_status = mandate_status
+        self.code_expired = code_expired
+
+
+@dataclass(frozen=True)
+class Invoice:
+    kassenzeichen: str
+    amount: Decimal
+    currency: str
+    purpose: str
+    due_date: date
+    payment_state: str  # "open" | "paid" | "direct_debit"
+    active_mandate_id: str | None
+
+
+@dataclass(frozen=True)
+class DebtorAddress:
+    street: str
+    postcode: str
+    city: str
+    country: str
+
+
+@dataclass(frozen=True)
+class MandateRequest:
+    """What the portal needs to create a mandate; ``bic`` and address only outside the EEA."""
+
+    kassenzeichen: str
+    amount: Decimal
+    account_holder: str
+    iban: str
+    email: str
+    consent_text_version: str
+    channel: str
+    bic: str | None = None
+    debtor_address: DebtorAddress | None = None
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "kassenzeichen": self.kassenzeichen,
+            "amount": _decimal_text(self.amount),
+            "account_holder": self.account_holder,
+            "iban": self.iban,
+            "email": self.email,
+            "consent_text_version": self.consent_text_version,
+            "channel": self.channel,
+        }
+        if self.bic:
+            body["bic"] = self.bic
+        if self.debtor_address is not None:
+            body["debtor_address"] = asdict(self.debtor_address)
+        return body
+
+    def __repr__(self) -> str:
+        # Never let the clear IBAN reach a log line through a repr.
+        return f"MandateRequest(kassenzeichen={self.kassenzeichen!r}, iban=<hidden>)"
+
+
+@dataclass(frozen=True)
+class Mandate:
+    id: str
+    status: str  # "pending_signature" | "active" | "rejected" | "revoked" | …
+    iban_masked: str | None = None
+    kassenzeichen: str | None = None
+    mandate_reference: str | None = None
+    code_expires_at: str | None = None
+
+
+@dataclass(frozen=True)
+class SignedMandate:
+    id: str
+    status: str
+    mandate_reference: str
+    creditor_id: str
+    creditor_name: str | None
+    signed_at: str
+    document_url: str
+    first_collection_date: date | None
+    sequence_type: str | None
+
+
+@dataclass(frozen=True)
+class ServiceRequestCreated:
+    reference: str
+    status: str
+
+
+@dataclass(frozen=True)
+class ServiceRequest:
+    reference: str
+    type: str | None
+    status: str
+    history: tuple[Mapping[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class AppointmentSlot:
+    id: str
+    start: datetime
+    end: datetime | None
+
+
+def _decimal_text(amount: Decimal) -> str:
+    return f"{amount.quantize(Decimal('0.01')):f}"
+
+
+def _date(value: Any) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _problem(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+_BY_STATUS: dict[int, type[PortalError]] = {
+    401: PortalAuthError,
+    403: PortalAuthError,
+    404: NotFound,
+    409: Conflict,
+}
+
+
+def _translate(response: httpx.Response) -> PortalError:
+    """The one place that turns an HTTP error answer into a typed error."""
+    status = response.status_code
+    problem = _problem(response)
+    detail = problem.get("detail") if isinstance(problem.get("detail"), str) else None
+    message = f"portal answered {status} to {response.request.method} {response.request.url.path}"
+    if status == 429:
+        retry_after = _int_or_none(response.headers.get("Retry-After"))
+        return Throttled(message, retry_after=retry_after, status=status, detail=detail)
+    if status == 422:
+        errors = problem.get("errors")
+        return PortalRejected(
+            message,
+            errors={str(k): str(v) for k, v in errors.items()} if isinstance(errors, dict) else {},
+            attempts_left=_int_or_none(problem.get("attempts_left")),
+            mandate_status=problem.get("mandate_status"),
+            code_expired=problem.get("code_expired") is True,
+            status=status,
+            detail=detail,
+        )
+    if status >= 500:
+        return PortalUnavailable(message, status=status, detail=detail)
+    return _BY_STATUS.get(status, PortalError)(message, status=status, detail=detail)
+
+
+def _check(response: httpx.Response) -> httpx.Response:
+    try:
+        response.raise_for_status()
+    except httpx.HTTPStatusError as exc:
+        raise _translate(exc.response) from exc
+    return response
+
+
+class PortalClient:
+    """Async client of the portal API. Build it with ``from_env()`` or ``get_portal_client()``."""
+
+    def __init__(
+        self,
+        base_url: str = DEFAULT_URL,
+        token: str | None = None,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: httpx.Timeout = TIMEOUT,
+        backoff: tuple[float, ...] = BACKOFF_SECONDS,
+    ) -> None:
+        headers = {"Accept": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self._http = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"), headers=headers, timeout=timeout, transport=transport
+        )
+        self._backoff = backoff
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> PortalClient:
+        return cls(environ.get("PORTAL_URL") or DEFAULT_URL, environ.get("PORTAL_API_TOKEN"))
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def _send(self, method: str, path: str, *, retry: bool, **kwargs: Any) -> httpx.Response:
+        attempts = 1 + (RETRIES if retry else 0)
+        for attempt in range(attempts):
+            try:
+                return _check(await self._http.request(method, path, **kwargs))
+            except (httpx.TransportError, PortalUnavailable) as exc:
+                if attempt + 1 >= attempts:
+                    if isinstance(exc, PortalUnavailable):
+                        raise
+                    raise PortalUnavailable(f"portal unreachable: {type(exc).__name__}") from exc
+                log.warning("portal %s %s failed (%s), retrying", method, path, type(exc).__name__)
+                await asyncio.sleep(self._backoff[min(attempt, len(self._backoff) - 1)])
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _json(self, method: str, path: str, *, retry: bool, **kwargs: Any) -> Any:
+        response = await self._send(method, path, retry=retry, **kwargs)
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise PortalUnavailable(f"portal sent no JSON for {method} {path}") from exc
+
+    async def lookup_invoice(self, kassenzeichen: str, amount: Decimal) -> Invoice:
+        """The invoice, if Kassenzeichen and amount match; a miss is ``NotFound`` either way.
+
+        Not retried: each failed lookup counts towards the portal's throttle.
+        """
+        body = {"kassenzeichen": kassenzeichen, "amount": _decimal_text(amount)}
+        data = await self._json("POST", "/api/v1/invoices/lookup", json=body, retry=False)
+        return _parse(_invoice, data)
+
+    async def create_mandate(self, request: MandateRequest, idempotency_key: str) -> Mandate:
+        """Create a mandate pending signature; the portal mails the signing code."""
+        headers = {"Idempotency-Key": idempotency_key}
+        data = await self._json(
+            "POST", "/api/v1/mandates", json=request.body(), headers=headers, retry=True
+        )
+        return _parse(_mandate, data)
+
+    async def sign_mandate(self, mandate_id: str, code: str) -> SignedMandate:
+        data = await self._json(
+            "POST", f"/api/v1/mandates/{mandate_id}/sign", json={"code": code}, retry=False
+        )
+        return _parse(_signed_mandate, data)
+
+    async def mandates_of(self, kassenzeichen: str) -> list[Mandate]:
+        params = {"kassenzeichen": kassenzeichen}
+        data = await self._json("GET", "/api/v1/mandates", params=params, retry=True)
+        return [_parse(_mandate, item) for item in _items(data)]
+
+    async def get_mandate(self, mandate_id: str) -> Mandate:
+        return _parse(
+            _mandate, await self._json("GET", f"/api/v1/mandates/{mandate_id}", retry=True)
+        )
+
+    async def revoke_mandate(self, mandate_id: str) -> Mandate:
+        data = await self._json("POST", f"/api/v1/mandates/{mandate_id}/revoke", retry=False)
+        return _parse(_mandate, data)
+
+    async def mandate_document(self, mandate_id: str) -> bytes:
+        path = f"/api/v1/mandates/{mandate_id}/document"
+        response = await self._send("GET", path, retry=True, headers={"Accept": "application/pdf"})
+        return response.content
+
+    async def create_service_request(
+        self, request_type: str, fields: Mapping[str, Any]
+    ) -> ServiceRequestCreated:
+        body = {**fields, "type": request_type}
+        data = await self._json("POST", "/api/v1/service-requests", json=body, retry=False)
+        return _parse(_service_request_created, data)
+
+    async def get_service_request(self, reference: str) -> ServiceRequest:
+        data = await self._json("GET", f"/api/v1/service-requests/{reference}", retry=True)
+        return _parse(_service_request, data)
+
+    async def appointment_slots(self, service: str) -> list[AppointmentSlot]:
+        params = {"service": service}
+        data = await self._json("GET", "/api/v1/appointments/slots", params=params, retry=True)
+        return [_parse(_slot, item) for item in _items(data)]
+
+    async def book_appointment(self, booking: Mapping[str, Any]) -> dict[str, Any]:
+        data = await self._json("POST", "/api/v1/appointments", json=dict(booking), retry=False)
+        if not isinstance(data, dict):
+            raise PortalUnavailable("portal sent an unexpected answer to the booking")
+        return data
+
+
+def _items(data: Any) -> list[Any]:
+    items = data.get("items") if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        raise PortalUnavailable("portal sent an unexpected list")
+    return items
+
+
+def _parse(parser: Callable[[Any], T], data: Any) -> T:
+    """Run one of the parsers below; a malformed answer counts as an unavailable portal."""
+    try:
+        return parser(data)
+    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+        raise PortalUnavailable(f"portal sent an unexpected answer ({parser.__name__})") from exc
+
+
+def _invoice(data: dict[str, Any]) -> Invoice:
+    return Invoice(
+        kassenzeichen=str(data["kassenzeichen"]),
+        amount=Decimal(str(data["amount"])),
+        currency=str(data.get("currency", "EUR")),
+        purpose=str(data["purpose"]),
+        due_date=date.fromisoformat(data["due_date"]),
+        payment_state=str(data["payment_state"]),
+        active_mandate_id=data.get("active_mandate_id"),
+    )
+
+
+def _mandate(data: dict[str, Any]) -> Mandate:
+    return Mandate(
+        id=str(data["id"]),
+        status=str(data["status"]),
+        iban_masked=data.get("iban_masked"),
+        kassenzeichen=data.get("kassenzeichen"),
+        mandate_reference=data.get("mandate_reference"),
+        code_expires_at=data.get("code_expires_at"),
+    )
+
+
+def _signed_mandate(data: dict[str, Any]) -> SignedMandate:
+    return SignedMandate(
+        id=str(data["id"]),
+        status=str(data["status"]),
+        mandate_reference=str(data["mandate_reference"]),
+        creditor_id=str(data["creditor_id"]),
+        creditor_name=data.get("creditor_name"),
+        signed_at=str(data["signed_at"]),
+        document_url=str(data["document_url"]),
+        first_collection_date=_date(data.get("first_collection_date")),
+        sequence_type=data.get("sequence_type"),
+    )
+
+
+def _service_request_created(data: dict[str, Any]) -> ServiceRequestCreated:
+    return ServiceRequestCreated(reference=str(data["reference"]), status=str(data["status"]))
+
+
+def _service_request(data: dict[str, Any]) -> ServiceRequest:
+    history = data.get("history") or []
+    return ServiceRequest(
+        reference=str(data["reference"]),
+        type=data.get("type"),
+        status=str(data["status"]),
+        history=tuple(dict(entry) for entry in history),
+    )
+
+
+def _slot(data: dict[str, Any]) -> AppointmentSlot:
+    end = data.get("end")
+    return AppointmentSlot(
+        id=str(data["id"]),
+        start=datetime.fromisoformat(data["start"]),
+        end=datetime.fromisoformat(end) if end else None,
+    )
+
+
+_client: PortalClient | None = None
+
+
+def get_portal_client() -> PortalClient:
+    """The action server's shared client, created on first use (never at import time)."""
+    global _client  # one lazily built client per process
+    if _client is None:
+        _client = PortalClient.from_env()
+    return _client
+
+
+def set_portal_client(client: PortalClient | None) -> None:
+    """Swap the shared client (tests point it at a mock transport or a test portal)."""
+    global _client
+    _client = client

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import time
+
+import pytest
+from cryptography.fernet import Fernet
+
+from actions import iban_vault
+
+IBAN = "DE89370400440532013000"
+
+
+@pytest.fixture
+def environ() -> dict[str, str]:
+    return {iban_vault.KEY_VARIABLE: iban_vault.generate_key()}
+
+
+def test_seal_and_open_round_trip(environ: dict[str, str]) -> None:
+    token = iban_vault.seal(IBAN, environ)
+    assert iban_vault.open(token, environ) == IBAN
+
+
+def test_the_token_shows_nothing_of_the_iban(environ: dict[str, str]) -> None:
+    token = iban_vault.seal(IBAN, environ)
+    assert IBAN not in token
+    assert "0532013000" not in token
+    assert iban_vault.seal(IBAN, environ) != token  # fresh IV each time: tokens are not linkable
+
+
+def test_a_missing_key_fails_with_a_clear_message() -> None:
+    with pytest.raises(iban_vault.VaultKeyMissing, match="IBAN_TOKEN_KEY is not set"):
+        iban_vault.seal(IBAN, {})
+
+
+def test_a_malformed_key_is_refused() -> None:
+    with pytest.raises(iban_vault.VaultKeyMissing, match="not a valid Fernet key"):
+        iban_vault.seal(IBAN, {iban_vault.KEY_VARIABLE: "geheim"})
+
+
+def test_the_key_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(iban_vault.KEY_VARIABLE, iban_vault.generate_key())
+    assert iban_vault.open(iban_vault.seal(IBAN)) == IBAN
+
+
+def test_another_key_cannot_open_the_token(environ: dict[str, str]) -> None:
+    token = iban_vault.seal(IBAN, environ)
+    other = {iban_vault.KEY_VARIABLE: iban_vault.generate_key()}
+    with pytest.raises(iban_vault.TokenInvalid):
+        iban_vault.open(token, other)
+
+
+@pytest.mark.parametrize("token", ["", "not-a-token", "gAAAAA" + "A" * 80, "DE89 **** 3000"])
+def test_forged_tokens_are_refused(environ: dict[str, str], token: str) -> None:
+    with pytest.raises(iban_vault.TokenInvalid):
+        iban_vault.open(token, environ)
+
+
+def test_a_tampered_token_is_refused(environ: dict[str, str]) -> None:
+    token = iban_vault.seal(IBAN, environ)
+    tampered = token[:-5] + ("A" if token[-5] != "A" else "B") + token[-4:]
+    with pytest.raises(iban_vault.TokenInvalid):
+        iban_vault.open(tampered, environ)
+
+
+def test_tokens_expire(environ: dict[str, str]) -> None:
+    fernet = Fernet(environ[iban_vault.KEY_VARIABLE].encode())
+    old = fernet.encrypt_at_time(
+        IBAN.encode(), int(time.time()) - iban_vault.TOKEN_TTL_SECONDS - 60
+    )
+    with pytest.raises(iban_vault.TokenInvalid, match="expired"):
+        iban_vault.open(old.decode(), environ)
+    recent = fernet.encrypt_at_time(IBAN.encode(), int(time.time()) - 60)
+    assert iban_vault.open(recent.decode(), environ) == IBAN

@@ -1,0 +1,1 @@
+"""Reference implementation of the city's portal API (back office) for the assistant."""

@@ -1,0 +1,37 @@
+"""``python -m portal``: check the settings, migrate, seed, then serve."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from portal import context
+from portal.app import create_app
+from portal.settings import Settings, SettingsError
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"portal: {exc}", file=sys.stderr)
+        return 2
+    context.prepare(settings)
+    app = create_app(settings)
+    for name in ("sanic.root", "sanic.error", "sanic.access"):
+        # Sanic has its own handlers; passing records on to the root logger printed them twice
+        logging.getLogger(name).propagate = False
+    print(f"portal: http://{settings.bind_host}:{settings.port}", flush=True)
+    app.run(
+        host=settings.bind_host,
+        port=settings.port,
+        workers=1,
+        access_log=True,
+        motd=False,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

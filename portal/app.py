@@ -1,0 +1,73 @@
+"""The app factory: ``create_app(settings)`` builds the Sanic app; nothing is created at import."""
+
+from __future__ import annotations
+
+import hmac
+import itertools
+
+from sanic import Request, Sanic
+from sanic.response import HTTPResponse
+
+from portal import context, openapi
+from portal.http import answer, portal
+from portal.problems import Problem, ProblemErrorHandler, problem_response
+from portal.routes import appointments, exports, invoices, mandates, service_requests
+from portal.schemas import Health
+from portal.settings import Settings
+
+_names = itertools.count(1)
+
+
+def create_app(settings: Settings) -> Sanic:
+    # Sanic keeps a registry of app names; a fresh name lets tests build several apps
+    app = Sanic(f"portal{next(_names)}", error_handler=ProblemErrorHandler())
+    app.config.REQUEST_MAX_SIZE = settings.request_max_size
+    app.config.FALLBACK_ERROR_FORMAT = "json"
+    app.ctx.settings = settings
+
+    @app.before_server_start
+    async def _start(app: Sanic, _loop: object) -> None:
+        app.ctx.portal = context.build(settings)
+
+    @app.after_server_stop
+    async def _stop(app: Sanic, _loop: object) -> None:
+        app.ctx.portal.engine.dispose()
+
+    app.register_middleware(_authenticate, "request")
+    app.add_route(_health, "/health", methods=["GET"], name="health")
+    app.add_route(_openapi, "/openapi.json", methods=["GET"], name="openapi")
+    for blueprint in (
+        invoices.bp,
+        mandates.bp,
+        service_requests.bp,
+        appointments.bp,
+        exports.bp,
+    ):
+        app.blueprint(blueprint)
+    return app
+
+
+async def _authenticate(request: Request) -> HTTPResponse | None:
+    if not request.path.startswith("/api/"):
+        return None
+    expected = f"Bearer {request.app.ctx.settings.api_token}".encode()
+    given = request.headers.get("authorization", "").encode("utf-8", "replace")
+    if hmac.compare_digest(given, expected):
+        return None
+    return problem_response(
+        Problem(
+            401,
+            "Anmeldung fehlt oder ist ungültig. / Missing or invalid bearer token.",
+            headers={"WWW-Authenticate": 'Bearer realm="portal"'},
+        )
+    )
+
+
+async def _health(request: Request) -> HTTPResponse:
+    if not await portal(request).db_ping():
+        raise Problem(503, "Die Datenbank antwortet nicht. / The database does not answer.")
+    return answer(Health(status="ok"))
+
+
+async def _openapi(request: Request) -> HTTPResponse:
+    return HTTPResponse(openapi.document_json(), content_type="application/json")

@@ -1,0 +1,56 @@
+"""Encryption at rest for clear IBANs (Fernet: AES-128-CBC + HMAC-SHA256) and code hashing.
+
+Without ``PORTAL_ENCRYPTION_KEY`` a key is generated once and kept in ``$VAR_DIR/keys`` with
+mode 0600, so a restart can still decrypt what was stored before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken
+
+
+class Vault:
+    """Encrypts and decrypts short secrets; hashes one-time codes with a keyed hash."""
+
+    def __init__(self, key: bytes) -> None:
+        self._fernet = Fernet(key)
+        self._mac_key = hashlib.sha256(b"signing-code:" + key).digest()
+
+    def encrypt(self, clear: str) -> str:
+        return self._fernet.encrypt(clear.encode()).decode("ascii")
+
+    def decrypt(self, token: str) -> str:
+        try:
+            return self._fernet.decrypt(token.encode("ascii")).decode()
+        except InvalidToken as exc:
+            raise ValueError("cannot decrypt: wrong PORTAL_ENCRYPTION_KEY?") from exc
+
+    def code_hash(self, mandate_id: str, code: str) -> str:
+        """Keyed hash of a signing code, bound to its mandate."""
+        message = f"{mandate_id}:{code}".encode()
+        return hmac.new(self._mac_key, message, hashlib.sha256).hexdigest()
+
+    def code_matches(self, mandate_id: str, code: str, stored_hash: str) -> bool:
+        return hmac.compare_digest(self.code_hash(mandate_id, code), stored_hash)
+
+
+def load_key(configured: str | None, var_dir: Path) -> bytes:
+    """Return the configured key, or the one kept under ``var_dir/keys`` (made on first use)."""
+    if configured:
+        key = configured.encode("ascii")
+        Fernet(key)  # fails early with a clear error if the key is malformed
+        return key
+    path = var_dir / "keys" / "portal-encryption.key"
+    if path.exists():
+        return path.read_bytes().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = Fernet.generate_key()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(key)
+    return key

@@ -1,0 +1,64 @@
+"""Proof of possession of an invoice: Kassenzeichen and amount must both match.
+
+A miss is recorded (and committed) before the 404 is raised, so the throttle counts it; an
+unknown Kassenzeichen and a wrong amount answer alike, so nobody learns which one was wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy.engine import Connection
+
+from portal.problems import Problem
+from portal.storage import invoices
+
+
+@dataclass(frozen=True)
+class Match:
+    invoice: invoices.Invoice | None
+    retry_after: int | None = None
+
+    def require(self) -> invoices.Invoice:
+        """The invoice, or the problem to answer with (call after the transaction committed)."""
+        if self.retry_after is not None:
+            raise Problem(
+                429,
+                "Zu viele Fehlversuche für dieses Kassenzeichen; bitte später erneut versuchen."
+                " / Too many failed attempts for this Kassenzeichen; try again later.",
+                headers={"Retry-After": str(self.retry_after)},
+                retry_after=self.retry_after,
+            )
+        if self.invoice is None:
+            raise Problem(
+                404,
+                "Zu diesem Kassenzeichen und Betrag gibt es keine Rechnung."
+                " / No invoice matches this Kassenzeichen and amount.",
+                slug="invoice-not-found",
+            )
+        return self.invoice
+
+
+def cents(amount: str) -> int:
+    """Cents of a validated amount string.
+
+    >>> cents('48'), cents('48.0'), cents('48.05')
+    (4800, 4800, 4805)
+    """
+    return int(Decimal(amount) * 100)
+
+
+def euro(amount_cents: int) -> str:
+    """
+    >>> euro(4800), euro(5)
+    ('48.00', '0.05')
+    """
+    return f"{amount_cents // 100}.{amount_cents % 100:02d}"
+
+
+def match(conn: Connection, kassenzeichen: str, amount_cents: int) -> Match:
+    wait = invoices.retry_after(conn, kassenzeichen)
+    if wait is not None:
+        return Match(None, wait)
+    return Match(invoices.match(conn, kassenzeichen, amount_cents))

@@ -1,0 +1,352 @@
+"""The OpenAPI 3.0 document: paths written here, schemas generated from ``portal.schemas``.
+
+The same pydantic models validate the requests, so the document and the checks never drift.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+from pydantic.schema import schema as pydantic_schema
+
+from portal import schemas
+
+REF = "#/components/schemas/"
+PROBLEM = "application/problem+json"
+
+_ERROR_TEXT = {
+    "400": "Malformed request (not JSON, or a header is missing or wrong)",
+    "401": "Missing or wrong bearer token",
+    "404": "Unknown resource",
+    "409": "Conflict with the current state",
+    "413": "Request body larger than 64 KiB",
+    "422": "Validation failed; `errors` maps each field to a message",
+    "429": "Too many failed attempts; see Retry-After",
+    "503": "A backend (database, mail server) is not available; try again later",
+    "default": "Any other error, as problem details (never a stack trace)",
+}
+
+
+def _problem(code: str) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "description": _ERROR_TEXT[code],
+        "content": {PROBLEM: {"schema": {"$ref": REF + "Problem"}}},
+    }
+    if code == "429":
+        response["headers"] = {
+            "Retry-After": {"schema": {"type": "integer"}, "description": "seconds to wait"}
+        }
+    if code == "401":
+        response["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"}}}
+    return response
+
+
+def _json(model: str, description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": REF + model}}},
+    }
+
+
+def _op(
+    summary: str,
+    ok: tuple[str, dict[str, Any]],
+    errors: tuple[str, ...],
+    *,
+    body: str | None = None,
+    params: list[dict[str, Any]] | None = None,
+    public: bool = False,
+    description: str = "",
+) -> dict[str, Any]:
+    responses = {ok[0]: ok[1]}
+    for code in ("401", "413", *errors, "default") if not public else ("default",):
+        responses[code] = _problem(code)
+    operation: dict[str, Any] = {"summary": summary, "responses": responses}
+    if description:
+        operation["description"] = description
+    if body:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": REF + body}}},
+        }
+    if params:
+        operation["parameters"] = params
+    if public:
+        operation["security"] = []
+    return operation
+
+
+def _path(name: str, pattern: str, description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": {"type": "string", "pattern": pattern},
+    }
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": True,
+        "description": description,
+        "schema": schema,
+    }
+
+
+MANDATE_ID = _path("id", "^[0-9a-f]{32}$", "mandate id (32 hex digits)")
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": True,
+    "description": "Client-chosen key, 1–255 visible ASCII characters. The same key with the same "
+    "body returns the first answer again (201, same id, no second mail); with another body 422.",
+    "schema": {"type": "string", "pattern": "^[!-~]{1,255}$"},
+}
+
+
+def _paths() -> dict[str, Any]:
+    return {
+        "/health": {
+            "get": _op(
+                "Liveness and database check",
+                ("200", _json("Health", "The database answers")),
+                ("503",),
+                public=True,
+            )
+        },
+        "/openapi.json": {
+            "get": _op(
+                "This document",
+                (
+                    "200",
+                    {"description": "OpenAPI 3.0 document", "content": {"application/json": {}}},
+                ),
+                (),
+                public=True,
+            )
+        },
+        "/api/v1/invoices/lookup": {
+            "post": _op(
+                "Find an invoice by Kassenzeichen and amount",
+                ("200", _json("Invoice", "The invoice (no payer name)")),
+                ("400", "404", "422", "429"),
+                body="InvoiceLookup",
+                description="404 alike for an unknown Kassenzeichen and a wrong amount. After 5 "
+                "failures within 15 minutes for one Kassenzeichen, 429 with Retry-After (also for "
+                "correct amounts while throttled).",
+            )
+        },
+        **_mandate_paths(),
+        **_other_paths(),
+    }
+
+
+def _mandate_paths() -> dict[str, Any]:
+    return {
+        "/api/v1/mandates": {
+            "post": _op(
+                "Create a SEPA mandate and mail its 6-digit signing code",
+                ("201", _json("MandateCreated", "Created; the code was mailed")),
+                ("400", "404", "409", "422", "429", "503"),
+                body="MandateCreate",
+                params=[IDEMPOTENCY_KEY],
+                description="Kassenzeichen and amount must match an invoice (404 as in lookup). "
+                "IBANs of the whole SEPA zone are accepted; `bic` and `debtor_address` are "
+                "required for SEPA countries outside the EEA (CH, GB, SM, VA, MC, AD, …). "
+                "`consent_text_version` must be a known version (sepa-mandate-2026-1). "
+                "The code expires after 15 minutes; a new one comes from "
+                "POST /api/v1/mandates/{id}/resend-code.",
+            ),
+            "get": _op(
+                "The mandates of an invoice",
+                ("200", _json("MandateList", "Mandates, IBANs masked")),
+                ("422",),
+                params=[
+                    _query(
+                        "kassenzeichen",
+                        {"type": "string", "pattern": "^[0-9]{4}[. ]?[0-9]{4}[. ]?[0-9]{4}$"},
+                        "Kassenzeichen, with or without dots",
+                    )
+                ],
+            ),
+        },
+        "/api/v1/mandates/{id}": {
+            "get": _op(
+                "One mandate",
+                ("200", _json("Mandate", "The mandate, IBAN and e-mail masked")),
+                ("404",),
+                params=[MANDATE_ID],
+            )
+        },
+        "/api/v1/mandates/{id}/sign": {
+            "post": _op(
+                "Sign a pending mandate with the mailed code",
+                ("200", _json("MandateSigned", "Signed: active, sealed PDF, confirmation mailed")),
+                ("400", "404", "409", "422"),
+                body="SignRequest",
+                params=[MANDATE_ID],
+                description="Wrong code: 422 with `attempts_left` and `mandate_status`; the "
+                "third wrong code rejects the mandate (`attempts_left: 0`, `mandate_status: "
+                "rejected`). Expired code: 422 with `code_expired: true` and `errors.code`; get "
+                "a new code with POST /api/v1/mandates/{id}/resend-code. Not pending: 409.",
+            )
+        },
+        "/api/v1/mandates/{id}/resend-code": {
+            "post": _op(
+                "Mail a new signing code (the old one stops working)",
+                ("200", _json("CodeResent", "A new code was mailed")),
+                ("404", "409", "503"),
+                params=[MANDATE_ID],
+                description="Failed attempts are kept: three wrong codes in all reject it.",
+            )
+        },
+        "/api/v1/mandates/{id}/revoke": {
+            "post": _op(
+                "Revoke a mandate (no further collections)",
+                ("200", _json("Mandate", "Revoked")),
+                ("404", "409"),
+                params=[MANDATE_ID],
+            )
+        },
+        "/api/v1/mandates/{id}/document": {
+            "get": _op(
+                "The sealed mandate PDF (PAdES)",
+                (
+                    "200",
+                    {
+                        "description": "PDF sealed with the city's key",
+                        "content": {
+                            "application/pdf": {"schema": {"type": "string", "format": "binary"}}
+                        },
+                    },
+                ),
+                ("404",),
+                params=[MANDATE_ID],
+                description="404 until the mandate is signed.",
+            )
+        },
+    }
+
+
+def _other_paths() -> dict[str, Any]:
+    reference = _path("reference", "^SR-[0-9]{4}-[0-9]{6}$", "e.g. SR-2026-000123")
+    return {
+        "/api/v1/service-requests": {
+            "post": _op(
+                "File a service request",
+                ("201", _json("ServiceRequestCreated", "Received")),
+                ("400", "409", "422"),
+                body="ServiceRequestCreate",
+                description="`type` selects the fields. A bulky waste `pickup_date` must be one "
+                "of GET /api/v1/bulky-waste/dates (else 422; a date filled meanwhile is 409).",
+            )
+        },
+        "/api/v1/service-requests/{reference}": {
+            "get": _op(
+                "Status and history of a service request",
+                ("200", _json("ServiceRequest", "The request")),
+                ("404",),
+                params=[reference],
+            )
+        },
+        "/api/v1/bulky-waste/dates": {
+            "get": _op(
+                "Next bulky waste pickup dates with free capacity",
+                ("200", _json("PickupDates", "Dates and free pickups")),
+                (),
+            )
+        },
+        "/api/v1/appointments/slots": {
+            "get": _op(
+                "Free Stadtbüro appointment slots (next 14 days, 15 minutes each)",
+                ("200", _json("SlotList", "Free slots")),
+                ("422",),
+                params=[
+                    _query(
+                        "service",
+                        {"type": "string", "enum": ["id_card", "passport", "registration"]},
+                        "the service",
+                    )
+                ],
+            )
+        },
+        "/api/v1/appointments": {
+            "post": _op(
+                "Book a slot",
+                ("201", _json("Appointment", "Booked")),
+                ("400", "404", "409", "422"),
+                body="AppointmentCreate",
+                description="A slot already taken is 409 (also under concurrent requests); an "
+                "unknown or past slot is 404.",
+            )
+        },
+        "/api/v1/exports/pain.008": {
+            "get": _op(
+                "pain.008.001.08 file of the collections due on a day",
+                (
+                    "200",
+                    {
+                        "description": "XML valid against pain.008.001.08; FRST for a mandate's "
+                        "first collection, RCUR after. Each exported collection is recorded.",
+                        "content": {"application/xml": {"schema": {"type": "string"}}},
+                    },
+                ),
+                ("422",),
+                params=[
+                    _query("collection_date", {"type": "string", "format": "date"}, "YYYY-MM-DD")
+                ],
+            )
+        },
+    }
+
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "RFC 9457 problem details",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {"type": "object", "additionalProperties": {"type": "string"}},
+        "attempts_left": {"type": "integer"},
+        "mandate_status": {"type": "string"},
+        "code_expired": {"type": "boolean"},
+        "retry_after": {"type": "integer"},
+    },
+    "additionalProperties": True,
+}
+
+
+def document() -> dict[str, Any]:
+    models = [*schemas.REQUEST_MODELS, *schemas.RESPONSE_MODELS]
+    components = pydantic_schema(models, ref_prefix=REF)["definitions"]
+    components["Problem"] = PROBLEM_SCHEMA
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Bürgerbot portal API",
+            "version": "1.0.0",
+            "description": "What a city's back office offers the assistant: invoices, SEPA "
+            "mandates signed electronically, service requests, appointments, pain.008 export. "
+            "Errors are application/problem+json (RFC 9457).",
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"bearerAuth": []}],
+        "paths": _paths(),
+        "components": {
+            "schemas": components,
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+        },
+    }
+
+
+@functools.cache
+def document_json() -> str:
+    return json.dumps(document(), ensure_ascii=False)

@@ -1,0 +1,7 @@
+"""placeholder"""
+
+from __future__ import annotations
+
+from sanic import Blueprint
+
+bp = Blueprint("exports")

@@ -1,0 +1,203 @@
+"""SEPA mandates: create, list, read, sign, resend the code, revoke, the sealed document."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import json
+import logging
+import re
+
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse, raw
+
+from actions.validators import email as email_rules
+from actions.validators import iban as iban_rules
+from portal import kassenzeichen as kz
+from portal import mandate_flow, mandate_text, schemas
+from portal.http import answer, parse_body, portal
+from portal.invoice_check import cents
+from portal.mail import Attachment, MailError
+from portal.problems import Problem, validation_problem
+from portal.storage import mandates as store
+
+log = logging.getLogger("portal.mandates")
+bp = Blueprint("mandates", url_prefix="/api/v1/mandates")
+
+_ID = re.compile(r"[0-9a-f]{32}")
+_KEY = re.compile(r"[!-~]{1,255}")
+
+
+def _mandate_id(value: str) -> str:
+    if not _ID.fullmatch(value):
+        raise Problem(404, "Dieses Mandat gibt es nicht. / No such mandate.")
+    return value
+
+
+def _idempotency_key(request: Request) -> str:
+    key = str(request.headers.get("idempotency-key", ""))
+    if not _KEY.fullmatch(key):
+        raise Problem(
+            400,
+            "Der Header Idempotency-Key fehlt oder ist ungültig (1–255 sichtbare ASCII-Zeichen)."
+            " / The Idempotency-Key header is missing or invalid (1–255 visible ASCII characters).",
+            slug="idempotency-key-required",
+            errors={"Idempotency-Key": "fehlt oder ungültig / missing or invalid"},
+        )
+    return key
+
+
+def _draft(request: Request, body: schemas.MandateCreate, key: str) -> mandate_flow.Draft:
+    errors: dict[str, str] = {}
+    iban = ""
+    try:
+        iban = iban_rules.validate(body.iban)
+    except iban_rules.IbanError as exc:
+        errors["iban"] = f"{exc} ({exc.code})"
+    email = ""
+    try:
+        email = email_rules.validate(body.email)
+    except ValueError as exc:
+        errors["email"] = str(exc)
+    consent = portal(request).consents.get(body.consent_text_version)
+    if consent is None:
+        errors["consent_text_version"] = "unbekannte Fassung / unknown version"
+    if errors:
+        raise validation_problem(errors)
+    assert consent is not None
+    mandate_flow.check_required_for_country(iban[:2], body.bic, body.debtor_address)
+    canonical = json.dumps(body.dict(), sort_keys=True, ensure_ascii=False)
+    return mandate_flow.Draft(
+        key=key,
+        request_hash=hashlib.sha256(canonical.encode()).hexdigest(),
+        kassenzeichen=kz.compact(body.kassenzeichen),
+        amount_cents=cents(body.amount),
+        account_holder=body.account_holder.strip(),
+        iban=iban,
+        iban_masked=iban_rules.mask(iban),
+        email=email,
+        channel=body.channel,
+        consent=consent,
+        bic=body.bic,
+        debtor_address=body.debtor_address.dict() if body.debtor_address else None,
+    )
+
+
+@bp.post("")
+async def create(request: Request) -> HTTPResponse:
+    key = _idempotency_key(request)
+    draft = _draft(request, parse_body(request, schemas.MandateCreate), key)
+    ctx = portal(request)
+    created = await asyncio.to_thread(mandate_flow.create, ctx, draft)
+    if created.code is not None:
+        minutes = max(1, ctx.settings.code_ttl_seconds // 60)
+        subject, text = mandate_text.code_mail(draft.kassenzeichen, created.code, minutes)
+        try:
+            await asyncio.to_thread(ctx.mailer.send, draft.email, subject, text)
+        except MailError as exc:
+            log.error("signing code not sent for mandate %s: %s", created.response["id"], exc)
+            await asyncio.to_thread(mandate_flow.discard, ctx, created.response["id"])
+            raise Problem(
+                503,
+                "Der Code konnte nicht per E-Mail versandt werden; bitte später erneut versuchen."
+                " / The code could not be mailed; please try again later.",
+            ) from exc
+        log.info("mandate %s created, code mailed", created.response["id"])
+    return HTTPResponse(json.dumps(created.response), status=201, content_type="application/json")
+
+
+@bp.get("")
+async def list_for_invoice(request: Request) -> HTTPResponse:
+    value = request.args.get("kassenzeichen", "")
+    try:
+        number = kz.compact(value)
+    except ValueError as exc:
+        raise validation_problem({"kassenzeichen": str(exc)}) from exc
+    rows = await portal(request).db(store.for_kassenzeichen, number)
+    return answer(schemas.MandateList(items=[mandate_flow.view(row) for row in rows]))
+
+
+@bp.get("/<mandate_id:str>")
+async def read(request: Request, mandate_id: str) -> HTTPResponse:
+    row = await portal(request).db(store.get, _mandate_id(mandate_id))
+    if row is None:
+        raise Problem(404, "Dieses Mandat gibt es nicht. / No such mandate.")
+    return answer(mandate_flow.view(row))
+
+
+@bp.post("/<mandate_id:str>/sign")
+async def sign(request: Request, mandate_id: str) -> HTTPResponse:
+    mandate_id = _mandate_id(mandate_id)
+    body = parse_body(request, schemas.SignRequest)
+    ctx = portal(request)
+    signed = await asyncio.to_thread(mandate_flow.sign, ctx, mandate_id, body.code)
+    row = signed.row
+    log.info("mandate %s signed as %s", row.id, row.mandate_reference)
+    await _send_confirmation(request, signed)
+    return answer(
+        schemas.MandateSigned(
+            id=row.id,
+            status="active",
+            mandate_reference=row.mandate_reference,
+            creditor_id=ctx.settings.creditor_id,
+            creditor_name=ctx.settings.creditor_name,
+            signed_at=row.signed_at.replace(tzinfo=dt.timezone.utc),
+            document_url=f"{ctx.settings.public_url}/api/v1/mandates/{row.id}/document",
+            first_collection_date=row.first_collection_date,
+            sequence_type="FRST",
+        )
+    )
+
+
+async def _send_confirmation(request: Request, signed: mandate_flow.Signed) -> None:
+    ctx = portal(request)
+    subject, text = mandate_text.confirmation_mail(ctx, signed.row, signed.invoice)
+    document = await ctx.db(store.document, signed.row.id) or b""
+    attachment = Attachment(f"SEPA-Mandat-{signed.row.mandate_reference}.pdf", document)
+    try:
+        await asyncio.to_thread(ctx.mailer.send, signed.row.email, subject, text, (attachment,))
+    except MailError as exc:
+        # the mandate stands; the confirmation can be sent again by staff
+        log.error("confirmation not sent for mandate %s: %s", signed.row.id, exc)
+
+
+@bp.post("/<mandate_id:str>/resend-code")
+async def resend_code(request: Request, mandate_id: str) -> HTTPResponse:
+    ctx = portal(request)
+    row, code = await asyncio.to_thread(mandate_flow.resend, ctx, _mandate_id(mandate_id))
+    minutes = max(1, ctx.settings.code_ttl_seconds // 60)
+    subject, text = mandate_text.code_mail(row.kassenzeichen, code, minutes)
+    try:
+        await asyncio.to_thread(ctx.mailer.send, row.email, subject, text)
+    except MailError as exc:
+        log.error("signing code not resent for mandate %s: %s", row.id, exc)
+        raise Problem(
+            503, "Der Code konnte nicht versandt werden. / Could not mail the code."
+        ) from exc
+    return answer(
+        schemas.CodeResent(
+            id=row.id,
+            status="pending_signature",
+            code_expires_at=row.code_expires_at.replace(tzinfo=dt.timezone.utc),
+        )
+    )
+
+
+@bp.post("/<mandate_id:str>/revoke")
+async def revoke(request: Request, mandate_id: str) -> HTTPResponse:
+    row = await asyncio.to_thread(mandate_flow.revoke, portal(request), _mandate_id(mandate_id))
+    log.info("mandate %s revoked", row.id)
+    return answer(mandate_flow.view(row))
+
+
+@bp.get("/<mandate_id:str>/document")
+async def document(request: Request, mandate_id: str) -> HTTPResponse:
+    content = await portal(request).db(store.document, _mandate_id(mandate_id))
+    if content is None:
+        raise Problem(404, "Kein unterzeichnetes Mandat. / No signed mandate document.")
+    return raw(
+        content,
+        content_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="mandate-{mandate_id}.pdf"'},
+    )

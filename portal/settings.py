@@ -1,0 +1,91 @@
+"""Portal settings, read once from the environment at start."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from portal import sepa
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or wrong; the message tells the operator what to fix."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    api_token: str
+    db_url: str
+    bind_host: str = "127.0.0.1"
+    port: int = 8080
+    var_dir: Path = Path("var")
+    data_dir: Path = Path("data")
+    public_url: str = "http://127.0.0.1:8080"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 2525
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    mail_from: str = "buergerbot@localhost"
+    creditor_id: str = "DE98ZZZ09999999999"
+    creditor_name: str = "Universitätsstadt Marburg"
+    creditor_iban: str = "DE02120300000000202051"
+    creditor_bic: str = "BYLADEM1001"
+    encryption_key: str | None = None
+    code_ttl_seconds: int = 15 * 60
+    request_max_size: int = 64 * 1024
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        """Read the settings; raise `SettingsError` with a clear message when one is wrong."""
+        env = dict(os.environ) if env is None else env
+        token = env.get("PORTAL_API_TOKEN", "")
+        if not token:
+            raise SettingsError(
+                "PORTAL_API_TOKEN is not set: the portal refuses to start without a bearer token."
+            )
+        port = _int(env, "PORTAL_PORT", 8080)
+        creditor_id = env.get("CREDITOR_ID") or "DE98ZZZ09999999999"
+        try:
+            creditor_id = sepa.validate_creditor_id(creditor_id)
+        except ValueError as exc:
+            raise SettingsError(
+                f"CREDITOR_ID is not a valid SEPA creditor identifier: {exc}"
+            ) from exc
+        return cls(
+            api_token=token,
+            db_url=_db_url(env.get("PORTAL_DB_URL") or "sqlite:///var/portal.db"),
+            bind_host=env.get("BIND_HOST") or "127.0.0.1",
+            port=port,
+            var_dir=Path(env.get("VAR_DIR") or "var"),
+            public_url=(env.get("PORTAL_PUBLIC_URL") or f"http://127.0.0.1:{port}").rstrip("/"),
+            smtp_host=env.get("SMTP_HOST") or "127.0.0.1",
+            smtp_port=_int(env, "SMTP_PORT", 2525),
+            smtp_user=env.get("SMTP_USER") or None,
+            smtp_password=env.get("SMTP_PASSWORD") or None,
+            mail_from=env.get("MAIL_FROM") or "buergerbot@localhost",
+            creditor_id=creditor_id,
+            creditor_name=env.get("CREDITOR_NAME") or "Universitätsstadt Marburg",
+            creditor_iban=env.get("CREDITOR_IBAN") or "DE02120300000000202051",
+            creditor_bic=env.get("CREDITOR_BIC") or "BYLADEM1001",
+            encryption_key=env.get("PORTAL_ENCRYPTION_KEY") or None,
+            code_ttl_seconds=_int(env, "PORTAL_CODE_TTL_SECONDS", 15 * 60),
+        )
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    if not re.fullmatch(r"[0-9]{1,6}", raw):
+        raise SettingsError(f"{name} must be a positive whole number, not {raw!r}.")
+    return int(raw)
+
+
+def _db_url(url: str) -> str:
+    """Make sure the folder of a file-based SQLite database exists."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.endswith(":memory:"):
+        Path(url[len(prefix) :]).parent.mkdir(parents=True, exist_ok=True)
+    return url

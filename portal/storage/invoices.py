@@ -1,0 +1,108 @@
+"""Invoices: seeding from the demo file, lookup and the lookup throttle."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from portal.storage.db import utcnow
+from portal.storage.tables import invoices, lookup_failures, mandates
+
+THROTTLE_WINDOW = dt.timedelta(minutes=15)
+THROTTLE_LIMIT = 5
+
+
+@dataclass(frozen=True)
+class Invoice:
+    id: int
+    kassenzeichen: str
+    amount_cents: int
+    currency: str
+    purpose: str
+    due_date: dt.date
+    further_due_dates: tuple[dt.date, ...]
+    payer_name: str
+    payment_state: str
+
+    @property
+    def due_dates(self) -> tuple[dt.date, ...]:
+        return (self.due_date, *self.further_due_dates)
+
+
+def seed(engine: Engine, rows: list[dict[str, Any]]) -> int:
+    """Insert the demo invoices when the table is empty; return how many were inserted."""
+    with engine.begin() as conn:
+        if conn.execute(sa.select(sa.func.count()).select_from(invoices)).scalar_one():
+            return 0
+        for row in rows:
+            conn.execute(invoices.insert().values(**row, mandate_sequence=0))
+    return len(rows)
+
+
+def find(conn: Connection, kassenzeichen: str) -> Invoice | None:
+    row = conn.execute(
+        sa.select(invoices).where(invoices.c.kassenzeichen == kassenzeichen)
+    ).one_or_none()
+    if row is None:
+        return None
+    further = tuple(dt.date.fromisoformat(d) for d in row.further_due_dates.split(",") if d)
+    return Invoice(
+        id=row.id,
+        kassenzeichen=row.kassenzeichen,
+        amount_cents=row.amount_cents,
+        currency=row.currency,
+        purpose=row.purpose,
+        due_date=row.due_date,
+        further_due_dates=further,
+        payer_name=row.payer_name,
+        payment_state=row.payment_state,
+    )
+
+
+def active_mandate_id(conn: Connection, kassenzeichen: str) -> str | None:
+    value = conn.execute(
+        sa.select(mandates.c.id).where(
+            mandates.c.kassenzeichen == kassenzeichen, mandates.c.status == "active"
+        )
+    ).scalar_one_or_none()
+    return None if value is None else str(value)
+
+
+def retry_after(conn: Connection, kassenzeichen: str) -> int | None:
+    """Seconds until this Kassenzeichen may be tried again, or None when it is not throttled."""
+    since = utcnow() - THROTTLE_WINDOW
+    times = (
+        conn.execute(
+            sa.select(lookup_failures.c.failed_at)
+            .where(
+                lookup_failures.c.kassenzeichen == kassenzeichen,
+                lookup_failures.c.failed_at > since,
+            )
+            .order_by(lookup_failures.c.failed_at.desc())
+            .limit(THROTTLE_LIMIT)
+        )
+        .scalars()
+        .all()
+    )
+    if len(times) < THROTTLE_LIMIT:
+        return None
+    # free again once the oldest of the last five failures leaves the window
+    free_at = times[-1] + THROTTLE_WINDOW
+    return max(1, int((free_at - utcnow()).total_seconds()) + 1)
+
+
+def record_failure(conn: Connection, kassenzeichen: str) -> None:
+    conn.execute(lookup_failures.insert().values(kassenzeichen=kassenzeichen, failed_at=utcnow()))
+
+
+def match(conn: Connection, kassenzeichen: str, amount_cents: int) -> Invoice | None:
+    """The invoice when Kassenzeichen and amount both match; a miss is recorded for the throttle."""
+    invoice = find(conn, kassenzeichen)
+    if invoice is None or invoice.amount_cents != amount_cents:
+        record_failure(conn, kassenzeichen)
+        return None
+    return invoice

@@ -59,8 +59,9 @@ def _op(
     params: list[dict[str, Any]] | None = None,
     public: bool = False,
     description: str = "",
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    responses = {ok[0]: ok[1]}
+    responses = {ok[0]: ok[1], **(extra or {})}
     for code in ("401", "413", *errors, "default") if not public else ("default",):
         responses[code] = _problem(code)
     operation: dict[str, Any] = {"summary": summary, "responses": responses}
@@ -297,6 +298,7 @@ def _other_paths() -> dict[str, Any]:
                     },
                 ),
                 ("422",),
+                extra={"204": {"description": "No collection is due that day"}},
                 params=[
                     _query("collection_date", {"type": "string", "format": "date"}, "YYYY-MM-DD")
                 ],

@@ -1,0 +1,146 @@
+"""What the payment flows share: slot names, formatting per language, failures, stopping.
+
+>>> format_date("2026-12-15", "de"), format_date("2026-12-15", "en")
+('15.12.2026', '15 December 2026')
+>>> format_amount("48.00", "de"), format_amount("48.00", "en")
+('48,00 €', '€48.00')
+>>> failure_response("iban", "wrong_length")
+'utter_invalid_iban_wrong_length'
+>>> failure_response("email", "missing_at")
+'utter_invalid_email'
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.city import load_city
+from actions.contact import contact_details
+from actions.language import current_language
+from actions.validators import amount as amount_validator
+
+FORM_SLOTS = (
+    "kassenzeichen",
+    "invoice_amount",
+    "account_holder",
+    "iban",
+    "email",
+    "mandate_consent",
+    "signature_code",
+)
+# Asked only for IBANs of SEPA countries outside the EEA (CH, GB, …), right after the IBAN.
+NON_EEA_SLOTS = ("debtor_bic", "debtor_address")
+# Working state of the flows; reset with the form so nothing outlives the process.
+STATE_SLOTS = (
+    "iban_token",
+    "iban_country",
+    "invoice_verified",
+    "invoice_purpose",
+    "invoice_due_date",
+    "invoice_lookup_misses",
+    "payment_failures",
+    "payment_stop",
+    "mandate_id",
+    "mandate_reference",
+    "mandate_first_collection",
+    "mandate_document_url",
+    "revoke_confirmation",
+)
+ALL_SLOTS = FORM_SLOTS + NON_EEA_SLOTS + STATE_SLOTS
+
+# Validator codes with a message of their own; other codes use the slot's general message.
+SPECIFIC_MESSAGES = frozenset(
+    {
+        ("iban", "wrong_length"),
+        ("iban", "checksum"),
+        ("iban", "unknown_country"),
+        ("iban", "not_sepa"),
+        ("invoice_amount", "ambiguous"),
+        ("invoice_amount", "too_many_decimals"),
+        ("account_holder", "looks_like_iban"),
+    }
+)
+FAILURES_BEFORE_EXPLAINING = 2
+# Intents whose text may be read as a value; others ("abbrechen", "hilfe") never are.
+FREE_TEXT_INTENTS = frozenset({"inform", "nlu_fallback"})
+
+
+def language(tracker: Tracker) -> str:
+    return current_language(tracker)
+
+
+def format_amount(value: str | Decimal, lang: str) -> str:
+    amount = Decimal(str(value))
+    return (
+        amount_validator.format_en(amount) if lang == "en" else amount_validator.format_de(amount)
+    )
+
+
+def format_date(value: str | date | None, lang: str) -> str:
+    if not value:
+        return ""
+    day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    if lang == "en":
+        return f"{day.day} {calendar.month_name[day.month]} {day.year}"
+    return day.strftime("%d.%m.%Y")
+
+
+def failure_response(slot: str, code: str) -> str:
+    if (slot, code) in SPECIFIC_MESSAGES:
+        return f"utter_invalid_{slot}_{code}"
+    return f"utter_invalid_{slot}"
+
+
+def contact(tracker: Tracker) -> dict[str, str]:
+    """Phone numbers and hours for messages that send the citizen to a person."""
+    return contact_details(load_city(), language(tracker))
+
+
+def latest_intent(tracker: Tracker) -> str:
+    return str((tracker.latest_message.get("intent") or {}).get("name") or "")
+
+
+def latest_text(tracker: Tracker) -> str:
+    return str(tracker.latest_message.get("text") or "")
+
+
+def entity(tracker: Tracker, name: str) -> str | None:
+    value = next(tracker.get_latest_entity_values(name), None)
+    return None if value is None else str(value)
+
+
+def record_failure(
+    slot: str,
+    code: str,
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    **values: Any,
+) -> dict[str, Any]:
+    """Say what was wrong; from the second miss on one slot, explain it and offer to stop."""
+    failures = dict(tracker.get_slot("payment_failures") or {})
+    failures[slot] = int(failures.get(slot, 0)) + 1
+    if failures[slot] >= FAILURES_BEFORE_EXPLAINING:
+        dispatcher.utter_message(response=f"utter_explain_{slot}")
+        dispatcher.utter_message(response="utter_payment_offer_stop")
+    else:
+        dispatcher.utter_message(response=failure_response(slot, code), **values)
+    return {slot: None, "payment_failures": failures}
+
+
+def clear_failures(slot: str, tracker: Tracker) -> dict[str, Any]:
+    failures = dict(tracker.get_slot("payment_failures") or {})
+    if slot not in failures:
+        return {}
+    failures.pop(slot)
+    return {"payment_failures": failures}
+
+
+def stop(reason: str) -> dict[str, Any]:
+    """Slot values that make the form end without asking anything more."""
+    return {"payment_stop": reason}

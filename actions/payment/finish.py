@@ -1,0 +1,73 @@
+"""The end of the payment form: the confirmation after signing, or a cancellation.
+
+Either way every slot of the flow is cleared, so no personal value outlives the process in the
+conversation's state (the masked IBAN and the vault token included).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.payment import common
+from actions.portal_client import DEFAULT_URL
+
+
+def reset_events() -> list[EventType]:
+    return [SlotSet(slot, None) for slot in common.ALL_SLOTS]
+
+
+def document_link(url: str) -> str:
+    """The portal may answer with a path; the citizen needs a full address.
+
+    >>> document_link("https://portal.example/m/1.pdf")
+    'https://portal.example/m/1.pdf'
+    """
+    if url.startswith(("http://", "https://")):
+        return url
+    base = os.environ.get("PORTAL_PUBLIC_URL") or os.environ.get("PORTAL_URL") or DEFAULT_URL
+    return base.rstrip("/") + "/" + url.lstrip("/")
+
+
+class ActionPaymentSubmit(Action):
+    """Runs when ``payment_form`` ends: confirms a signed mandate; a stopped run was explained."""
+
+    def name(self) -> str:
+        return "action_payment_submit"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        reference = tracker.get_slot("mandate_reference")
+        if reference and tracker.get_slot("signature_code") == "signed":
+            lang = common.language(tracker)
+            dispatcher.utter_message(
+                response="utter_payment_done",
+                mandate_reference=reference,
+                first_collection=common.format_date(
+                    tracker.get_slot("mandate_first_collection")
+                    or tracker.get_slot("invoice_due_date"),
+                    lang,
+                ),
+                amount=common.format_amount(tracker.get_slot("invoice_amount") or "0", lang),
+                email=tracker.get_slot("email") or "",
+                document_url=document_link(str(tracker.get_slot("mandate_document_url") or "")),
+            )
+        return reset_events()
+
+
+class ActionPaymentCancel(Action):
+    """``cancel`` inside one of the invoice forms: stop, nothing created, all values forgotten."""
+
+    def name(self) -> str:
+        return "action_payment_cancel"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_payment_cancelled")
+        return [ActiveLoop(None), SlotSet("requested_slot", None), *reset_events()]

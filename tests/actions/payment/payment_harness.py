@@ -1,0 +1,143 @@
+"""Drives a form validation action turn by turn the way Rasa's FormAction does.
+
+Per user message: the validation action runs on a tracker ending in the form's action; its
+slot events are applied; then, unless it ended the form, the next empty required slot is asked
+(``utter_ask_<slot>`` or ``action_ask_<slot>``). When the form ends, the rule's follow-up action
+runs. Every slot event is kept, so tests can scan them for the clear IBAN.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.payment.consent import ActionAskMandateConsent
+
+DOMAIN_FILE = Path(__file__).resolve().parents[3] / "bot" / "domain" / "payment.yml"
+ASK_ACTIONS: dict[str, Action] = {"mandate_consent": ActionAskMandateConsent()}
+
+
+def load_domain() -> dict[str, Any]:
+    domain: dict[str, Any] = yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8"))
+    domain["slots"]["language"] = {"type": "categorical", "mappings": [{"type": "custom"}]}
+    return domain
+
+
+class Conversation:
+    def __init__(
+        self, form: Action, done: Action, *, language: str = "de", channel: str = "rest"
+    ) -> None:
+        self.form = form
+        self.done = done
+        self.domain = load_domain()
+        self.form_name = form.name().replace("validate_", "", 1)
+        self.slots: dict[str, Any] = dict.fromkeys(self.domain["slots"])
+        self.slots["language"] = language
+        self.channel = channel
+        self.events: list[dict[str, Any]] = [
+            {"event": "active_loop", "name": self.form_name, "timestamp": time.time()}
+        ]
+        self.slot_events: list[dict[str, Any]] = []
+        self.active = True
+        self.bot: list[dict[str, Any]] = []  # every message the citizen saw, in order
+        self.user_messages = 0
+
+    @property
+    def required(self) -> list[str]:
+        return list(self.domain["forms"][self.form_name]["required_slots"])
+
+    def tracker(self, text: str, intent: str, entities: list[dict[str, Any]]) -> Tracker:
+        latest = {
+            "text": text,
+            "intent": {"name": intent, "confidence": 1.0},
+            "entities": entities,
+        }
+        user = {"event": "user", "text": text, "parse_data": latest, "input_channel": self.channel}
+        events = [
+            *self.events,
+            user,
+            {"event": "slot", "name": "requested_slot", "value": self.slots.get("requested_slot")},
+            {"event": "action", "name": self.form_name},
+        ]
+        return Tracker(
+            "citizen-1",
+            dict(self.slots),
+            latest,
+            events,
+            False,
+            None,
+            {"name": self.form_name} if self.active else {},
+            "action_listen",
+        )
+
+    def say(self, text: str, intent: str = "inform", **entities: str) -> list[str]:
+        """One user message; returns the names of the responses the citizen got."""
+        self.user_messages += 1
+        found = [{"entity": name, "value": value} for name, value in entities.items()]
+        before = len(self.bot)
+        asyncio.run(self._turn(text, intent, found))
+        return [str(message.get("response")) for message in self.bot[before:]]
+
+    async def _turn(self, text: str, intent: str, entities: list[dict[str, Any]]) -> None:
+        tracker = self.tracker(text, intent, entities)
+        self.events.append(tracker.events[-3])
+        dispatcher = CollectingDispatcher()
+        events = await self.form.run(dispatcher, tracker, self.domain)
+        self.bot.extend(dispatcher.messages)
+        self._apply(events)
+        if not any(e.get("name") == "requested_slot" for e in events if e["event"] == "slot"):
+            rejected = not any(e["event"] == "slot" for e in events)
+            if rejected:
+                self.bot.append({"response": "<rejected>"})
+                return
+            self._apply([{"event": "slot", "name": "requested_slot", "value": self._next()}])
+        await self._ask_or_finish(text, intent, entities)
+
+    def _next(self) -> str | None:
+        return next((slot for slot in self.required if self.slots.get(slot) is None), None)
+
+    async def _ask_or_finish(self, text: str, intent: str, entities: list[dict[str, Any]]) -> None:
+        slot = self.slots.get("requested_slot")
+        if slot is None:
+            self.active = False
+            await self.run(self.done, text, intent, entities)
+            return
+        if slot in ASK_ACTIONS:
+            await self.run(ASK_ACTIONS[slot], text, intent, entities)
+        else:
+            self.bot.append({"response": f"utter_ask_{slot}"})
+
+    async def run(
+        self, action: Action, text: str = "", intent: str = "inform", entities: Any = ()
+    ) -> list[dict[str, Any]]:
+        dispatcher = CollectingDispatcher()
+        events = await action.run(
+            dispatcher, self.tracker(text, intent, list(entities)), self.domain
+        )
+        self.bot.extend(dispatcher.messages)
+        self._apply(events)
+        if any(e["event"] == "active_loop" and e.get("name") is None for e in events):
+            self.active = False
+        return list(events)
+
+    def act(self, action: Action, text: str = "", intent: str = "inform") -> list[str]:
+        """Run one action outside the form (as a rule would); returns the response names."""
+        before = len(self.bot)
+        asyncio.run(self.run(action, text, intent))
+        return [str(message.get("response")) for message in self.bot[before:]]
+
+    def _apply(self, events: list[dict[str, Any]]) -> None:
+        for event in events:
+            if event["event"] == "slot":
+                self.slots[event["name"]] = event["value"]
+                self.slot_events.append(event)
+
+    def message(self, response: str) -> dict[str, Any]:
+        """The last message sent with this response name (with its template values)."""
+        return next(m for m in reversed(self.bot) if m.get("response") == response)

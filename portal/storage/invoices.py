@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,7 +93,7 @@ def retry_after(conn: Connection, kassenzeichen: str) -> int | None:
         return None
     # free again once the oldest of the last five failures leaves the window
     free_at = times[-1] + THROTTLE_WINDOW
-    return max(1, int((free_at - utcnow()).total_seconds()) + 1)
+    return max(1, math.ceil((free_at - utcnow()).total_seconds()))
 
 
 def record_failure(conn: Connection, kassenzeichen: str) -> None:

@@ -1,0 +1,208 @@
+"""Runs the real portal and mail sink as processes for the tests, and reads the mails."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "test-token-" + uuid.uuid4().hex
+PG_ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=5"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until(check: object, timeout: float = 30.0, what: str = "condition") -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()  # type: ignore[operator]
+        if result:
+            return result
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _port_open(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def stop(process: subprocess.Popen[bytes]) -> int:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+    return int(process.returncode)
+
+
+@dataclass
+class MailSink:
+    port: int
+    folder: Path
+    process: subprocess.Popen[bytes]
+
+    def messages(self) -> list[EmailMessage]:
+        found = []
+        for path in sorted(self.folder.glob("*.eml")):
+            parsed = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            assert isinstance(parsed, EmailMessage)
+            found.append(parsed)
+        return found
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages() if address in str(m["To"])]
+
+    def wait_for(self, address: str, count: int = 1) -> list[EmailMessage]:
+        def enough() -> list[EmailMessage] | None:
+            mails = self.to(address)
+            return mails if len(mails) >= count else None
+
+        result = wait_until(enough, 15, f"{count} mail(s) to {address}")
+        assert isinstance(result, list)
+        return result
+
+    def code_for(self, address: str, nth: int = 1) -> str:
+        mail = self.wait_for(address, nth)[nth - 1]
+        body = mail.get_body(("plain",))
+        assert body is not None
+        found = re.search(r"^\s+([0-9]{6})\s*$", body.get_content(), re.MULTILINE)
+        assert found, "no code in the mail"
+        return found.group(1)
+
+
+@contextmanager
+def mail_sink(folder: Path) -> Iterator[MailSink]:
+    port = free_port()
+    env = {**os.environ, "BIND_HOST": "127.0.0.1", "SMTP_PORT": str(port), "MAIL_DIR": str(folder)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.mailsink"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until(lambda: _port_open(port) or process.poll() is not None, 30, "mail sink")
+        assert process.poll() is None, "mail sink did not start"
+        yield MailSink(port, folder, process)
+    finally:
+        stop(process)
+
+
+@dataclass
+class PortalProcess:
+    url: str
+    db_url: str
+    var_dir: Path
+    log_path: Path
+    process: subprocess.Popen[bytes]
+    clients: list[httpx.Client] = field(default_factory=list)
+
+    def client(self, token: str | None = TOKEN) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        client = httpx.Client(base_url=self.url, headers=headers, timeout=30)
+        self.clients.append(client)
+        return client
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+@contextmanager
+def portal_process(
+    db_url: str, var_dir: Path, smtp_port: int, **extra_env: str
+) -> Iterator[PortalProcess]:
+    port = free_port()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    log_path = var_dir / "portal.log"
+    env = {
+        **os.environ,
+        "PORTAL_API_TOKEN": TOKEN,
+        "PORTAL_PORT": str(port),
+        "BIND_HOST": "127.0.0.1",
+        "PORTAL_DB_URL": db_url,
+        "VAR_DIR": str(var_dir),
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(smtp_port),
+        **extra_env,
+    }
+    for name in ("PORTAL_ENCRYPTION_KEY", "SMTP_USER", "PORTAL_PUBLIC_URL"):
+        if name not in extra_env:
+            env.pop(name, None)
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "portal"], cwd=ROOT, env=env, stdout=log, stderr=log
+        )
+    running = PortalProcess(f"http://127.0.0.1:{port}", db_url, var_dir, log_path, process)
+    try:
+        wait_until(lambda: _healthy(running) or process.poll() is not None, 60, "portal start")
+        assert process.poll() is None, f"portal did not start:\n{running.log()}"
+        yield running
+    finally:
+        for client in running.clients:
+            client.close()
+        stop(process)
+
+
+def _healthy(running: PortalProcess) -> bool:
+    try:
+        return httpx.get(running.url + "/health", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@contextmanager
+def database(kind: str, folder: Path) -> Iterator[str]:
+    """A fresh database: a SQLite file, or a uniquely named PostgreSQL database."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'portal.db'}"
+        return
+    import psycopg2
+
+    name = "portal_test_" + uuid.uuid4().hex[:12]
+    admin = psycopg2.connect(PG_ADMIN_DSN)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        admin.close()
+
+
+MANDATE = {
+    "kassenzeichen": "4100.2026.0001",
+    "amount": "48.00",
+    "account_holder": "Erika Mustermann",
+    "iban": "DE89 3704 0044 0532 0130 00",
+    "email": "erika@example.org",
+    "consent_text_version": "sepa-mandate-2026-1",
+    "channel": "test",
+}

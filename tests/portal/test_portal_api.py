@@ -1,0 +1,157 @@
+"""Health, OpenAPI, auth, problem details and the invoice lookup with its throttle."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+from portal_harness import PortalProcess
+
+from portal.app import create_app
+from portal.openapi import document
+from portal.settings import Settings
+
+PROTECTED = [
+    ("POST", "/api/v1/invoices/lookup"),
+    ("POST", "/api/v1/mandates"),
+    ("GET", "/api/v1/mandates?kassenzeichen=410020260001"),
+    ("GET", "/api/v1/mandates/" + "0" * 32),
+    ("POST", "/api/v1/mandates/" + "0" * 32 + "/sign"),
+    ("POST", "/api/v1/mandates/" + "0" * 32 + "/resend-code"),
+    ("POST", "/api/v1/mandates/" + "0" * 32 + "/revoke"),
+    ("GET", "/api/v1/mandates/" + "0" * 32 + "/document"),
+    ("POST", "/api/v1/service-requests"),
+    ("GET", "/api/v1/service-requests/SR-2026-000001"),
+    ("GET", "/api/v1/bulky-waste/dates"),
+    ("GET", "/api/v1/appointments/slots?service=passport"),
+    ("POST", "/api/v1/appointments"),
+    ("GET", "/api/v1/exports/pain.008?collection_date=2026-12-15"),
+]
+
+
+def assert_problem(response: httpx.Response, status: int) -> dict[str, object]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert {"type", "title", "status", "detail"} <= body.keys()
+    assert body["status"] == status
+    assert "Traceback" not in response.text
+    return dict(body)
+
+
+def test_health_and_openapi_need_no_token(portal: PortalProcess) -> None:
+    anonymous = portal.client(token=None)
+    assert anonymous.get("/health").json() == {"status": "ok"}
+    spec = anonymous.get("/openapi.json").json()
+    assert spec["openapi"].startswith("3.")
+    assert "/api/v1/mandates/{id}/sign" in spec["paths"]
+
+
+def test_openapi_describes_every_route() -> None:
+    app = create_app(Settings(api_token="x", db_url="sqlite://"))
+    paths = document()["paths"]
+    for route in app.router.routes:
+        path = "/" + route.path.strip("/")
+        path = path.replace("<mandate_id:str>", "{id}").replace("<reference:str>", "{reference}")
+        assert path in paths, path
+        for method in route.methods:
+            assert method.lower() in paths[path], (method, path)
+
+
+@pytest.mark.parametrize(("method", "path"), PROTECTED)
+@pytest.mark.parametrize("token", [None, "wrong-token"])
+def test_api_routes_refuse_missing_or_wrong_token(
+    portal: PortalProcess, method: str, path: str, token: str | None
+) -> None:
+    response = portal.client(token=token).request(method, path, json={})
+    body = assert_problem(response, 401)
+    assert "bearer" in response.headers["www-authenticate"].lower()
+    assert body["title"] == "Unauthorized"
+
+
+def test_errors_are_problem_json(portal: PortalProcess) -> None:
+    client = portal.client()
+    assert_problem(client.get("/no/such/route"), 404)
+    assert_problem(client.delete("/health"), 405)
+    assert_problem(client.post("/api/v1/invoices/lookup", content=b'{"kassenzeichen": '), 400)
+    assert_problem(client.post("/api/v1/invoices/lookup", content=b"\xff\xfe"), 400)
+    assert_problem(client.post("/api/v1/invoices/lookup", content=b"NaN"), 400)
+    assert_problem(client.post("/api/v1/invoices/lookup", json=[1, 2]), 422)
+    big = json.dumps({"kassenzeichen": "x" * 70_000})
+    assert_problem(client.post("/api/v1/invoices/lookup", content=big), 413)
+
+
+def test_lookup_finds_the_invoice_in_any_notation(portal: PortalProcess) -> None:
+    client = portal.client()
+    for number, amount in [
+        ("4100.2026.0001", "48.00"),
+        ("4100 2026 0001", "48"),
+        ("410020260001", "48.0"),
+    ]:
+        response = client.post(
+            "/api/v1/invoices/lookup", json={"kassenzeichen": number, "amount": amount}
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["kassenzeichen"] == "4100.2026.0001"
+        assert body["amount"] == "48.00"
+        assert body["currency"] == "EUR"
+        assert body["due_date"] == "2026-12-15"
+        assert body["payment_state"] in ("open", "direct_debit")
+        assert "payer_name" not in body
+
+
+def test_paid_invoice_says_so(portal: PortalProcess) -> None:
+    response = portal.client().post(
+        "/api/v1/invoices/lookup", json={"kassenzeichen": "4100.2026.0007", "amount": "126.00"}
+    )
+    assert response.json()["payment_state"] == "paid"
+
+
+def test_unknown_number_and_wrong_amount_answer_alike(portal: PortalProcess) -> None:
+    client = portal.client()
+    unknown = client.post(
+        "/api/v1/invoices/lookup", json={"kassenzeichen": "9999.0000.0001", "amount": "48.00"}
+    )
+    wrong = client.post(
+        "/api/v1/invoices/lookup", json={"kassenzeichen": "4100.2026.0002", "amount": "61.00"}
+    )
+    assert assert_problem(unknown, 404) == assert_problem(wrong, 404)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"kassenzeichen": "4100.2026.0001", "amount": 48}, "amount"),
+        ({"kassenzeichen": "4100.2026.0001", "amount": 48.0}, "amount"),
+        ({"kassenzeichen": 410020260001, "amount": "48.00"}, "kassenzeichen"),
+        ({"kassenzeichen": "4100.2026.0001"}, "amount"),
+        ({"kassenzeichen": "4100.2026.0001", "amount": "48.00", "x": 1}, "x"),
+        ({"kassenzeichen": "4100.2026.0001", "amount": "48.001"}, "amount"),
+        ({"kassenzeichen": "4100.2026.0001" + "1" * 300, "amount": "48.00"}, "kassenzeichen"),
+        ({"kassenzeichen": "4100.2026.0001\n", "amount": "48.00"}, "kassenzeichen"),
+        ({"kassenzeichen": "४१००.२०२६.०००१", "amount": "48.00"}, "kassenzeichen"),
+        ({"kassenzeichen": None, "amount": "48.00"}, "kassenzeichen"),
+        ({"kassenzeichen": "4100.2026.0001", "amount": "4\u200b8"}, "amount"),
+    ],
+)
+def test_lookup_refuses_bad_input(portal: PortalProcess, body: object, field: str) -> None:
+    response = portal.client().post("/api/v1/invoices/lookup", json=body)
+    problem = assert_problem(response, 422)
+    errors = problem["errors"]
+    assert isinstance(errors, dict) and field in errors, errors
+
+
+def test_five_failures_throttle_the_kassenzeichen(portal: PortalProcess) -> None:
+    client = portal.client()
+    wrong = {"kassenzeichen": "4100.2026.0006", "amount": "1.00"}
+    for _ in range(5):
+        assert_problem(client.post("/api/v1/invoices/lookup", json=wrong), 404)
+    throttled = client.post("/api/v1/invoices/lookup", json=wrong)
+    assert_problem(throttled, 429)
+    assert 1 <= int(throttled.headers["retry-after"]) <= 15 * 60
+    right = {"kassenzeichen": "4100.2026.0006", "amount": "312.00"}
+    assert_problem(client.post("/api/v1/invoices/lookup", json=right), 429)
+    other = {"kassenzeichen": "4100.2026.0002", "amount": "60.00"}
+    assert client.post("/api/v1/invoices/lookup", json=other).status_code == 200

@@ -324,6 +324,11 @@ class PortalClient:
         )
         return _parse(_signed_mandate, data)
 
+    async def resend_code(self, mandate_id: str) -> Mandate:
+        """Mail a new signing code (the old one expired). Not retried: each call mails."""
+        path = f"/api/v1/mandates/{mandate_id}/resend-code"
+        return _parse(_mandate, await self._json("POST", path, retry=False))
+
     async def mandates_of(self, kassenzeichen: str) -> list[Mandate]:
         params = {"kassenzeichen": kassenzeichen}
         data = await self._json("GET", "/api/v1/mandates", params=params, retry=True)

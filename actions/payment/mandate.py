@@ -124,6 +124,8 @@ async def sign(code: str, dispatcher: CollectingDispatcher, tracker: Tracker) ->
     try:
         signed = await get_portal_client().sign_mandate(mandate_id, code)
     except PortalRejected as error:
+        if error.code_expired:
+            return await _resend(mandate_id, dispatcher, tracker)
         return _wrong_code(error, dispatcher)
     except Conflict:
         dispatcher.utter_message(response="utter_signing_rejected", **common.contact(tracker))
@@ -135,10 +137,20 @@ async def sign(code: str, dispatcher: CollectingDispatcher, tracker: Tracker) ->
     return _signed(signed)
 
 
-def _wrong_code(error: PortalRejected, dispatcher: CollectingDispatcher) -> dict[str, Any]:
-    if error.code_expired:
+async def _resend(
+    mandate_id: str, dispatcher: CollectingDispatcher, tracker: Tracker
+) -> dict[str, Any]:
+    """An expired code: mail a new one and ask again (the mandate is still pending)."""
+    try:
+        await get_portal_client().resend_code(mandate_id)
+    except PortalError:
         dispatcher.utter_message(response="utter_signing_code_expired")
         return common.stop("code_expired")
+    dispatcher.utter_message(response="utter_signing_code_resent", email=tracker.get_slot("email"))
+    return {"signature_code": None}
+
+
+def _wrong_code(error: PortalRejected, dispatcher: CollectingDispatcher) -> dict[str, Any]:
     if error.mandate_status == "rejected" or error.attempts_left == 0:
         dispatcher.utter_message(response="utter_signing_code_exhausted")
         return common.stop("code_exhausted")

@@ -210,6 +210,7 @@ def test_mandate_creation_is_retried_with_the_same_idempotency_key() -> None:
         lambda client: client.lookup_invoice("4100.2026.0001", Decimal("48")),
         lambda client: client.sign_mandate("m1", "123456"),
         lambda client: client.revoke_mandate("m1"),
+        lambda client: client.resend_code("m1"),
         lambda client: client.create_service_request("bulky_waste", {"street": "Markt"}),
         lambda client: client.book_appointment({"slot_id": "s1"}),
     ],
@@ -243,6 +244,13 @@ def test_mandate_body_and_optional_fields() -> None:
 def test_the_mandate_request_never_shows_the_iban_in_its_repr() -> None:
     assert "0532013000" not in repr(REQUEST)
     assert "0532013000" not in str(REQUEST)
+
+
+def test_resend_code_posts_to_the_mandate() -> None:
+    recorder = Recorder(httpx.Response(200, json=PENDING))
+    assert run(recorder.client().resend_code("m1")).status == "pending_signature"
+    assert recorder.requests[0].url.path == "/api/v1/mandates/m1/resend-code"
+    assert recorder.requests[0].method == "POST"
 
 
 def test_signing_parses_the_signed_mandate() -> None:

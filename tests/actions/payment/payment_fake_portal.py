@@ -52,6 +52,10 @@ class FakePortal:
             return self._lookup(body)
         if path == "/api/v1/mandates" and request.method == "POST":
             return self._create(body, request.headers["Idempotency-Key"])
+        if path.endswith("/resend-code"):
+            mandate = self.mandates[path.split("/")[-2]]
+            mandate["expired"] = False
+            return httpx.Response(200, json=self._public(mandate))
         if path.endswith("/sign"):
             return self._sign(path.split("/")[-2], body)
         if path.endswith("/revoke"):
@@ -96,6 +100,8 @@ class FakePortal:
         mandate = self.mandates[mandate_id]
         if mandate["status"] != "pending_signature":
             return _problem(409)
+        if mandate.get("expired"):
+            return _problem(422, code_expired=True, mandate_status=mandate["status"])
         if body["code"] != CODE:
             mandate["attempts"] -= 1
             if mandate["attempts"] == 0:

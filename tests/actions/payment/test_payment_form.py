@@ -305,3 +305,12 @@ def test_an_expired_iban_token_asks_for_the_iban_again(
     monkeypatch.setenv(iban_vault.KEY_VARIABLE, iban_vault.generate_key())  # token unreadable
     assert talk.say("ja", intent="affirm") == ["utter_iban_expired", "utter_ask_iban"]
     assert portal.created() == []
+
+
+def test_an_expired_code_gets_a_new_one(portal: FakePortal) -> None:
+    talk = start()
+    pay(talk)
+    talk.say("ja", intent="affirm")
+    portal.mandates["m1"]["expired"] = True
+    assert talk.say(CODE) == ["utter_signing_code_resent", "utter_ask_signature_code"]
+    assert talk.say(CODE) == ["utter_payment_done"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.payment.consent import ActionAskMandateConsent
+from actions.portal_client import PortalClient, set_portal_client
 
 DOMAIN_FILE = Path(__file__).resolve().parents[3] / "bot" / "domain" / "payment.yml"
 ASK_ACTIONS: dict[str, Action] = {"mandate_consent": ActionAskMandateConsent()}
@@ -47,6 +49,8 @@ class Conversation:
         self.active = True
         self.bot: list[dict[str, Any]] = []  # every message the citizen saw, in order
         self.user_messages = 0
+        # A real portal needs a client per event loop (each turn runs in its own loop here).
+        self.client_factory: Callable[[], PortalClient] | None = None
 
     @property
     def required(self) -> list[str]:
@@ -85,6 +89,16 @@ class Conversation:
         return [str(message.get("response")) for message in self.bot[before:]]
 
     async def _turn(self, text: str, intent: str, entities: list[dict[str, Any]]) -> None:
+        client = self.client_factory() if self.client_factory else None
+        if client is not None:
+            set_portal_client(client)
+        try:
+            await self._form_turn(text, intent, entities)
+        finally:
+            if client is not None:
+                await client.aclose()
+
+    async def _form_turn(self, text: str, intent: str, entities: list[dict[str, Any]]) -> None:
         tracker = self.tracker(text, intent, entities)
         self.events.append(tracker.events[-3])
         dispatcher = CollectingDispatcher()

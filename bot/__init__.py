@@ -1,0 +1,1 @@
+"""The assistant's definition and runtime: domain, channels, tracker store, launcher."""

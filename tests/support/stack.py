@@ -1,0 +1,132 @@
+"""The whole system as real processes: `python -m bot serve` on free ports, in a temp folder.
+
+Every service of the Procfile runs (Rasa, actions, portal, mail sink, web chat, console) with
+its own SQLite databases and mail folder, so tests never touch `var/` or a developer's `.env`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from bot.health import services, wait_until_ready
+from bot.settings import PORT_DEFAULTS, ROOT, Settings, resolve
+from bot.training import model_path
+
+READY_TIMEOUT = 420.0
+STOP_TIMEOUT = 30.0
+
+
+def free_ports(count: int) -> list[int]:
+    """Ports the kernel says are free now (held open together so they differ)."""
+    sockets = []
+    try:
+        for _ in range(count):
+            sock = socket.socket()
+            sock.bind(("127.0.0.1", 0))
+            sockets.append(sock)
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+@dataclass
+class Stack:
+    settings: Settings
+    folder: Path
+    log: Path
+    process: subprocess.Popen[bytes]
+
+    @property
+    def env(self) -> dict[str, str]:
+        return self.settings.env
+
+    def url(self, port_name: str) -> str:
+        return self.settings.url(port_name)
+
+    def say(self, sender: str, message: str, timeout: float = 60.0) -> list[dict[str, object]]:
+        """Sends one message through the REST channel; returns the bot's messages."""
+        response = httpx.post(
+            f"{self.url('RASA_PORT')}/webhooks/rest/webhook",
+            json={"sender": sender, "message": message},
+            timeout=timeout,
+        )
+        response.raise_for_status()
+        result: list[dict[str, object]] = response.json()
+        return result
+
+    def log_text(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+def stack_env(folder: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key not in PORT_DEFAULTS}
+    env.update({name: str(port) for name, port in zip(PORT_DEFAULTS, free_ports(6), strict=False)})
+    env.update(
+        {
+            "BIND_HOST": "127.0.0.1",
+            "BUERGERBOT_DOTENV": os.devnull,
+            "VAR_DIR": str(folder / "var"),
+            "TRACKER_DB_URL": f"sqlite:///{folder / 'tracker.db'}",
+            "PORTAL_DB_URL": f"sqlite:///{folder / 'portal.db'}",
+            "PORTAL_API_TOKEN": secrets.token_urlsafe(16),
+            "RASA_AUTH_TOKEN": secrets.token_urlsafe(16),
+        }
+    )
+    env.pop("REDIS_URL", None)
+    env.update(extra or {})
+    return env
+
+
+@contextmanager
+def running_stack(folder: Path, extra: dict[str, str] | None = None) -> Iterator[Stack]:
+    model = model_path()
+    if not model.is_file():
+        raise RuntimeError(f"no trained model at {model}: run `make train` first")
+    env = stack_env(folder, extra)
+    settings = resolve(env, dotenv=Path(os.devnull))
+    log = folder / "stack.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "serve", "--model", str(model)],
+            cwd=ROOT, env=settings.env, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+    stack = Stack(settings, folder, log, process)
+    try:
+        pending = wait_until_ready(
+            services(settings), READY_TIMEOUT, stop=lambda: process.poll() is not None
+        )
+        if pending or process.poll() is not None:
+            names = ", ".join(s.name for s in pending) or "launcher exited"
+            raise RuntimeError(f"stack not ready ({names}):\n{stack.log_text()[-4000:]}")
+        yield stack
+    finally:
+        stop(process)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the launcher's process group (honcho passes it on), SIGKILL if it hangs."""
+    if process.poll() is not None:
+        return
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if process.poll() is None:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)

@@ -23,7 +23,7 @@ from actions.payment.extract import (
     find_signing_code,
     strip_name_phrase,
 )
-from actions.payment.invoice_check import InvoiceCheckingForm, unavailable
+from actions.payment.invoice_check import InvoiceCheckingForm, holds_other_values, unavailable
 from actions.portal_client import Invoice, PortalError
 from actions.validators import account_holder as holder_validator
 from actions.validators import email as email_validator
@@ -226,11 +226,16 @@ class ValidatePaymentForm(InvoiceCheckingForm):
     async def extract_signature_code(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        text = self._free_text(tracker, "signature_code")
-        if text is None and tracker.get_slot("requested_slot") == "signature_code":
-            # "123456" may be classified as anything; a six-digit run is the code.
-            text = find_signing_code(common.latest_text(tracker))
-        return {} if text is None else {"signature_code": text}
+        if tracker.get_slot("requested_slot") != "signature_code":
+            return {}
+        if common.latest_intent(tracker) == "cancel":
+            return {}
+        text = common.latest_text(tracker)
+        # "123456" may be classified as anything; a six-digit run is the code.
+        code = find_signing_code(text)
+        if code is None and not holds_other_values(tracker, text) and not correction_target(text):
+            code = self._free_text(tracker, "signature_code")
+        return {} if code is None else {"signature_code": code}
 
     async def validate_signature_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -39,6 +39,16 @@ MAX_LOOKUP_MISSES = 3
 _AMOUNT_IN_TEXT = re.compile(
     r"(?:€\s*)?[0-9][0-9.,]*(?:,-)?(?:\s*(?:€|eur\b|euro\b|euros\b))?", re.IGNORECASE
 )
+# What the citizen consents to; a change after the consent needs a new one.
+MANDATE_DATA = (
+    "kassenzeichen",
+    "invoice_amount",
+    "account_holder",
+    "iban",
+    "email",
+    "debtor_bic",
+    "debtor_address",
+)
 # Corrections that invalidate what was built on the value (slot -> slots to clear with it):
 # a changed value needs a new consent and a new mandate.
 _NEW_MANDATE = ("mandate_consent", "mandate_id")
@@ -78,6 +88,7 @@ class InvoiceCheckingForm(FormValidationAction):
     ) -> list[EventType]:
         # rasa-sdk returns only the events of the form's own slots; keep what the extraction
         # set besides (the IBAN's vault token, failure counts), unless validation overrode it.
+        before = dict(tracker.slots)
         extracted: list[EventType] = await self.get_extraction_events(dispatcher, tracker, domain)
         tracker.add_slots(extracted)
         validated: list[EventType] = await self._extract_validation_events(
@@ -85,7 +96,16 @@ class InvoiceCheckingForm(FormValidationAction):
         )
         names = {event["name"] for event in validated if event.get("event") == "slot"}
         kept = [event for event in extracted if event["name"] not in names]
-        return kept + validated
+        events = kept + validated
+        if not _consent_outdated(before, tracker.slots):
+            return events
+        # The citizen consented to other data than now: ask again, and make a new mandate.
+        reset = {"mandate_consent": None, "mandate_id": None, "signature_code": None}
+        tracker.slots.update(reset)
+        events = [event for event in events if event["name"] != "requested_slot"]
+        events += [SlotSet(slot, value) for slot, value in reset.items()]
+        next_slot = await self.next_requested_slot(dispatcher, tracker, domain)
+        return events + ([next_slot] if next_slot else [])
 
     async def get_extraction_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -123,7 +143,10 @@ class InvoiceCheckingForm(FormValidationAction):
             return None
         if common.latest_intent(tracker) not in common.FREE_TEXT_INTENTS:
             return None
-        return common.latest_text(tracker).strip() or None
+        text = common.latest_text(tracker).strip()
+        if slot != "iban" and find_iban(text) is not None:
+            return None  # an IBAN is read by extract_iban only, never into another slot
+        return text or None
 
     async def extract_kassenzeichen(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -132,7 +155,7 @@ class InvoiceCheckingForm(FormValidationAction):
             return {}
         text = common.latest_text(tracker)
         value = common.entity(tracker, "kassenzeichen") or find_kassenzeichen(text)
-        if value is None and not _holds_other_values(tracker, text):
+        if value is None and not holds_other_values(tracker, text):
             value = self._free_text(tracker, "kassenzeichen")
         return {} if value is None else {"kassenzeichen": value}
 
@@ -234,7 +257,13 @@ class InvoiceCheckingForm(FormValidationAction):
         return {**cleared, "invoice_lookup_misses": float(misses)}
 
 
-def _holds_other_values(tracker: Tracker, text: str) -> bool:
+def _consent_outdated(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    if before.get("mandate_consent") is not True or after.get("mandate_consent") is not True:
+        return False
+    return any(before.get(slot) != after.get(slot) for slot in MANDATE_DATA)
+
+
+def holds_other_values(tracker: Tracker, text: str) -> bool:
     """Whether the message carries another value, so it is not a (mistyped) Kassenzeichen."""
     others = ("amount", "email", "iban", "person_name")
     return any(common.entity(tracker, name) for name in others) or find_iban(text) is not None

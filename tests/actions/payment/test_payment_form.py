@@ -314,3 +314,29 @@ def test_an_expired_code_gets_a_new_one(portal: FakePortal) -> None:
     portal.mandates["m1"]["expired"] = True
     assert talk.say(CODE) == ["utter_signing_code_resent", "utter_ask_signature_code"]
     assert talk.say(CODE) == ["utter_payment_done"]
+
+
+def test_a_new_value_after_the_code_was_sent_needs_a_new_consent(portal: FakePortal) -> None:
+    talk = start()
+    pay(talk)
+    talk.say("ja", intent="affirm")
+    assert talk.slots["mandate_id"] == "m1"
+    replies = talk.say("Neue Adresse: erika.neu@example.de", email="erika.neu@example.de")
+    assert replies == ["utter_mandate_consent_question"]
+    assert talk.slots["mandate_id"] is None and talk.slots["mandate_consent"] is None
+    talk.say("ja", intent="affirm")
+    talk.say(CODE)
+    assert [body["email"] for body in portal.created()] == [
+        "erika@example.de",
+        "erika.neu@example.de",
+    ]
+    assert portal.mandates["m2"]["status"] == "active"
+    assert portal.mandates["m1"]["status"] == "pending_signature"
+
+
+def test_an_iban_typed_for_another_question_never_lands_in_that_slot(portal: FakePortal) -> None:
+    talk = start()
+    talk.say("4100.2026.0001 48,00", kassenzeichen="4100.2026.0001", amount="48,00")
+    assert talk.say(IBAN) == ["utter_iban_accepted", "utter_ask_account_holder"]
+    assert talk.slots["account_holder"] is None
+    assert talk.slots["iban"] == MASKED

@@ -70,7 +70,7 @@ def test_english_payment_in_at_most_ten_messages(stack: Stack) -> None:
     address = f"max.{uuid.uuid4().hex[:6]}@example.org"
     sender = "e2e-pay-en-" + uuid.uuid4().hex[:8]
     messages = [
-        "Hello, can we speak English?",
+        "Can we speak English?",
         "I want to pay an invoice by direct debit",
         "Kassenzeichen 4100.2026.0002, 60.00 EUR",
         "Max Mustermann",

@@ -5,10 +5,16 @@ conversation, and opens the token again only to send the IBAN to the portal. Tok
 tokens (AES-128-CBC with HMAC-SHA256) under the key in ``IBAN_TOKEN_KEY``; they expire after
 ``TOKEN_TTL_SECONDS``, so an old tracker dump yields nothing even with the key. The launcher
 sets a random key at start when none is configured; several action-server replicas must share it.
+
+A token is written in hexadecimal, one unbroken run of ``0-9a-f``: the tracker store masks
+anything shaped like an IBAN, and base64's ``-`` and ``_`` could start such a shape inside a
+token and get it masked (and destroyed).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from collections.abc import Mapping
 
@@ -51,7 +57,8 @@ def _fernet(environ: Mapping[str, str]) -> Fernet:
 
 def seal(iban: str, environ: Mapping[str, str] = os.environ) -> str:
     """Encrypt the (validated, compact) IBAN into a token that is safe to keep in a slot."""
-    return _fernet(environ).encrypt(iban.encode("utf-8")).decode("ascii")
+    token = _fernet(environ).encrypt(iban.encode("utf-8"))
+    return base64.urlsafe_b64decode(token).hex()
 
 
 def open(  # shadows the builtin on purpose: callers write ``iban_vault.open(token)``
@@ -59,6 +66,7 @@ def open(  # shadows the builtin on purpose: callers write ``iban_vault.open(tok
 ) -> str:
     """Decrypt a token made by ``seal``; raise ``TokenInvalid`` if forged or expired."""
     try:
-        return _fernet(environ).decrypt(token.encode("ascii"), ttl=ttl).decode("utf-8")
-    except (InvalidToken, UnicodeError) as exc:
+        fernet_token = base64.urlsafe_b64encode(bytes.fromhex(token))
+        return _fernet(environ).decrypt(fernet_token, ttl=ttl).decode("utf-8")
+    except (InvalidToken, UnicodeError, ValueError, binascii.Error) as exc:
         raise TokenInvalid("the IBAN token is invalid or has expired") from exc

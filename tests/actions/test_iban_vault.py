@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import base64
+import re
 import time
 
 import pytest
@@ -62,12 +64,30 @@ def test_a_tampered_token_is_refused(environ: dict[str, str]) -> None:
         iban_vault.open(tampered, environ)
 
 
+def _hex(fernet_token: bytes) -> str:
+    return base64.urlsafe_b64decode(fernet_token).hex()
+
+
 def test_tokens_expire(environ: dict[str, str]) -> None:
     fernet = Fernet(environ[iban_vault.KEY_VARIABLE].encode())
-    old = fernet.encrypt_at_time(
-        IBAN.encode(), int(time.time()) - iban_vault.TOKEN_TTL_SECONDS - 60
-    )
+    expired_at = int(time.time()) - iban_vault.TOKEN_TTL_SECONDS - 60
+    old = fernet.encrypt_at_time(IBAN.encode(), expired_at)
     with pytest.raises(iban_vault.TokenInvalid, match="expired"):
-        iban_vault.open(old.decode(), environ)
+        iban_vault.open(_hex(old), environ)
     recent = fernet.encrypt_at_time(IBAN.encode(), int(time.time()) - 60)
-    assert iban_vault.open(recent.decode(), environ) == IBAN
+    assert iban_vault.open(_hex(recent), environ) == IBAN
+
+
+def test_tokens_are_one_hex_run_that_iban_masking_cannot_touch(environ: dict[str, str]) -> None:
+    # The tracker store masks IBAN-shaped text; a token must never contain such a shape.
+    for _ in range(200):
+        token = iban_vault.seal(IBAN, environ)
+        assert re.fullmatch(r"[0-9a-f]{64,}", token)
+
+
+def test_the_tracker_store_masking_leaves_tokens_intact(environ: dict[str, str]) -> None:
+    from bot.redaction import mask_ibans
+
+    for _ in range(500):
+        token = iban_vault.seal(IBAN, environ)
+        assert mask_ibans(token) == token

@@ -4,6 +4,10 @@
 ('15.12.2026', '15 December 2026')
 >>> format_amount("48.00", "de"), format_amount("48.00", "en")
 ('48,00 €', '€48.00')
+>>> mandate_slot("ab12cd34ef56ab12cd34ef56ab12cd34")
+'06162313263643334656635366162313263643334656635366162313263643334'
+>>> mandate_from_slot(mandate_slot("ab12cd34ef56ab12cd34ef56ab12cd34"))
+'ab12cd34ef56ab12cd34ef56ab12cd34'
 >>> failure_response("iban", "wrong_length")
 'utter_invalid_iban_wrong_length'
 >>> failure_response("email", "missing_at")
@@ -139,6 +143,20 @@ def clear_failures(slot: str, tracker: Tracker) -> dict[str, Any]:
         return {}
     failures.pop(slot)
     return {"payment_failures": failures}
+
+
+def mandate_slot(mandate_id: str) -> str:
+    """How a portal mandate id is kept in the ``mandate_id`` slot.
+
+    The tracker store masks IBAN-shaped text, and a hex id such as ``ab12cd34…`` has that
+    shape. Written as a digit followed by the id's bytes in hex, the value is one alphanumeric
+    run that starts with a digit, which the masking can never take for an IBAN.
+    """
+    return "0" + mandate_id.encode("utf-8").hex()
+
+
+def mandate_from_slot(value: Any) -> str:
+    return bytes.fromhex(str(value)[1:]).decode("utf-8")
 
 
 def stop(reason: str) -> dict[str, Any]:

@@ -101,7 +101,7 @@ async def create(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str
     except PortalError as error:
         return unavailable(error, dispatcher, tracker)
     dispatcher.utter_message(response="utter_signing_code_sent", email=tracker.get_slot("email"))
-    return {"mandate_consent": True, "mandate_id": mandate.id}
+    return {"mandate_consent": True, "mandate_id": common.mandate_slot(mandate.id)}
 
 
 def _rejected_fields(error: PortalRejected, dispatcher: CollectingDispatcher) -> dict[str, Any]:
@@ -120,7 +120,7 @@ def _rejected_fields(error: PortalRejected, dispatcher: CollectingDispatcher) ->
 
 async def sign(code: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
     """Sign with the code from the e-mail; a wrong code says how many tries remain."""
-    mandate_id = str(tracker.get_slot("mandate_id"))
+    mandate_id = common.mandate_from_slot(tracker.get_slot("mandate_id"))
     try:
         signed = await get_portal_client().sign_mandate(mandate_id, code)
     except PortalRejected as error:

@@ -64,7 +64,7 @@ class ValidateRevokeMandateForm(InvoiceCheckingForm):
         except PortalError as error:
             return unavailable(error, dispatcher, tracker)
         return {
-            "mandate_id": mandate.id,
+            "mandate_id": common.mandate_slot(mandate.id),
             "mandate_reference": mandate.mandate_reference or "",
             "iban": mandate.iban_masked or "",
         }
@@ -88,7 +88,8 @@ class ValidateRevokeMandateForm(InvoiceCheckingForm):
             dispatcher.utter_message(response="utter_revoke_kept")
             return {"revoke_confirmation": False}
         try:
-            await get_portal_client().revoke_mandate(str(tracker.get_slot("mandate_id")))
+            mandate_id = common.mandate_from_slot(tracker.get_slot("mandate_id"))
+            await get_portal_client().revoke_mandate(mandate_id)
         except (Conflict, NotFound):
             dispatcher.utter_message(response="utter_no_mandate_to_revoke")
             return {"revoke_confirmation": False}

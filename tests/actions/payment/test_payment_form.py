@@ -7,6 +7,7 @@ from payment_fake_portal import CODE, FakePortal
 from payment_harness import Conversation
 
 from actions import iban_vault
+from actions.payment.common import mandate_slot
 from actions.payment.finish import ActionPaymentCancel, ActionPaymentSubmit
 from actions.payment.form import ValidatePaymentForm
 
@@ -316,11 +317,24 @@ def test_an_expired_code_gets_a_new_one(portal: FakePortal) -> None:
     assert talk.say(CODE) == ["utter_payment_done"]
 
 
+def test_slot_values_survive_the_tracker_store_masking(portal: FakePortal) -> None:
+    from bot.redaction import redact
+
+    hex_id = "ab12cd34ef56ab12cd34ef56ab12cd34"  # shaped like an IBAN, as uuid4().hex can be
+    talk = start()
+    pay(talk)
+    talk.say("ja", intent="affirm")
+    for name, value in talk.slots.items():
+        assert redact(value) == value, name
+    assert redact(mandate_slot(hex_id)) == mandate_slot(hex_id)
+    assert redact(hex_id) != hex_id  # what would happen to the bare id
+
+
 def test_a_new_value_after_the_code_was_sent_needs_a_new_consent(portal: FakePortal) -> None:
     talk = start()
     pay(talk)
     talk.say("ja", intent="affirm")
-    assert talk.slots["mandate_id"] == "m1"
+    assert talk.slots["mandate_id"] == mandate_slot("m1")
     replies = talk.say("Neue Adresse: erika.neu@example.de", email="erika.neu@example.de")
     assert replies == ["utter_mandate_consent_question"]
     assert talk.slots["mandate_id"] is None and talk.slots["mandate_consent"] is None

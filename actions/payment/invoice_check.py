@@ -88,8 +88,11 @@ class InvoiceCheckingForm(FormValidationAction):
     ) -> list[EventType]:
         # rasa-sdk returns only the events of the form's own slots; keep what the extraction
         # set besides (the IBAN's vault token, failure counts), unless validation overrode it.
+        fresh = self._fresh_start(tracker)
         before = dict(tracker.slots)
-        extracted: list[EventType] = await self.get_extraction_events(dispatcher, tracker, domain)
+        extracted: list[EventType] = fresh + await self.get_extraction_events(
+            dispatcher, tracker, domain
+        )
         tracker.add_slots(extracted)
         validated: list[EventType] = await self._extract_validation_events(
             dispatcher, tracker, domain
@@ -106,6 +109,14 @@ class InvoiceCheckingForm(FormValidationAction):
         events += [SlotSet(slot, value) for slot, value in reset.items()]
         next_slot = await self.next_requested_slot(dispatcher, tracker, domain)
         return events + ([next_slot] if next_slot else [])
+
+    def _fresh_start(self, tracker: Tracker) -> list[EventType]:
+        """At activation, forget what an earlier run of a flow may have left behind."""
+        if (tracker.active_loop or {}).get("name") == self.form_name():
+            return []
+        stale = {slot: None for slot in common.ALL_SLOTS if tracker.get_slot(slot) is not None}
+        tracker.slots.update(stale)
+        return [SlotSet(slot, None) for slot in stale]
 
     async def get_extraction_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -49,6 +49,9 @@ class Conversation:
         self.active = True
         self.bot: list[dict[str, Any]] = []  # every message the citizen saw, in order
         self.user_messages = 0
+        # True for the first turn when the form is started by it (Rasa's tracker then has no
+        # active loop yet).
+        self.activating = False
         # A real portal needs a client per event loop (each turn runs in its own loop here).
         self.client_factory: Callable[[], PortalClient] | None = None
 
@@ -76,7 +79,7 @@ class Conversation:
             events,
             False,
             None,
-            {"name": self.form_name} if self.active else {},
+            {"name": self.form_name} if self.active and not self.activating else {},
             "action_listen",
         )
 
@@ -86,6 +89,7 @@ class Conversation:
         found = [{"entity": name, "value": value} for name, value in entities.items()]
         before = len(self.bot)
         asyncio.run(self._turn(text, intent, found))
+        self.activating = False
         return [str(message.get("response")) for message in self.bot[before:]]
 
     async def _turn(self, text: str, intent: str, entities: list[dict[str, Any]]) -> None:

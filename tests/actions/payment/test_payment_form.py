@@ -354,3 +354,17 @@ def test_an_iban_typed_for_another_question_never_lands_in_that_slot(portal: Fak
     assert talk.say(IBAN) == ["utter_iban_accepted", "utter_ask_account_holder"]
     assert talk.slots["account_holder"] is None
     assert talk.slots["iban"] == MASKED
+
+
+def test_a_new_run_forgets_what_an_earlier_stopped_run_left(portal: FakePortal) -> None:
+    talk = start()
+    talk.slots.update(payment_stop="declined", kassenzeichen="4100.2026.0009", iban=MASKED)
+    talk.activating = True
+    replies = talk.say(
+        "Ich möchte 4100.2026.0001 mit 48,00 Euro per Lastschrift bezahlen",
+        intent="pay_invoice",
+        kassenzeichen="4100.2026.0001",
+        amount="48,00",
+    )
+    assert replies == ["utter_invoice_found", "utter_ask_account_holder"]
+    assert talk.slots["payment_stop"] is None and talk.slots["iban"] is None

@@ -48,11 +48,11 @@ def pay(stack: Stack, sender: str, messages: list[str], address: str) -> list[li
 
 
 def test_german_payment_in_at_most_ten_messages(stack: Stack) -> None:
-    address = f"erika.{uuid.uuid4().hex[:6]}@example.de"
+    address = f"lena.{uuid.uuid4().hex[:6]}@example.de"
     messages = [
         "Ich möchte meine Rechnung per Lastschrift bezahlen",
-        "Kassenzeichen 4100.2026.0001, 48,00 Euro",
-        "Erika Mustermann",
+        "Kassenzeichen 4100.2026.0006, 312,00 Euro",
+        "Lena Becker",
         IBAN.lower(),
         address,
         "Ja",
@@ -60,20 +60,20 @@ def test_german_payment_in_at_most_ten_messages(stack: Stack) -> None:
     replies = pay(stack, "e2e-pay-de-" + uuid.uuid4().hex[:8], messages, address)
     assert len(replies) <= MAX_MESSAGES
     text = "\n".join(line for reply in replies for line in reply)
-    assert "Abfallgebühren" in text
+    assert "Zweitwohnungsteuer" in text
     assert "DE89 **** **** **** **30 00" in text
     assert "Ich ermächtige" in text
     assert "Mandatsreferenz" in "\n".join(replies[-1])
 
 
 def test_english_payment_in_at_most_ten_messages(stack: Stack) -> None:
-    address = f"max.{uuid.uuid4().hex[:6]}@example.org"
+    address = f"peter.{uuid.uuid4().hex[:6]}@example.org"
     sender = "e2e-pay-en-" + uuid.uuid4().hex[:8]
     messages = [
         "Can we speak English?",
         "I want to pay an invoice by direct debit",
-        "Kassenzeichen 4100.2026.0002, 60.00 EUR",
-        "Max Mustermann",
+        "Kassenzeichen 4100.2026.0008, 72.00 EUR",
+        "Peter Hoffmann",
         "AT61 1904 3002 3457 3201",
         address,
         "yes",

@@ -1,4 +1,8 @@
-"""Fixtures: a mail sink per session, a portal process per module and database kind."""
+"""Fixtures: one mail sink, and one portal process per database kind, for the whole session.
+
+Starting a portal takes seconds, so the modules share it; each test uses its own invoices
+(Kassenzeichen) or unique e-mail addresses so that tests do not see each other's data.
+"""
 
 from __future__ import annotations
 
@@ -17,12 +21,12 @@ def sink(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailSink]:
         yield running
 
 
-@pytest.fixture(scope="module", params=DATABASES)
+@pytest.fixture(scope="session", params=DATABASES)
 def db_kind(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def portal(
     db_kind: str, sink: MailSink, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[PortalProcess]:

@@ -145,13 +145,13 @@ def test_lookup_refuses_bad_input(portal: PortalProcess, body: object, field: st
 
 def test_five_failures_throttle_the_kassenzeichen(portal: PortalProcess) -> None:
     client = portal.client()
-    wrong = {"kassenzeichen": "4100.2026.0006", "amount": "1.00"}
+    wrong = {"kassenzeichen": "4100.2026.0009", "amount": "1.00"}
     for _ in range(5):
         assert_problem(client.post("/api/v1/invoices/lookup", json=wrong), 404)
     throttled = client.post("/api/v1/invoices/lookup", json=wrong)
     assert_problem(throttled, 429)
     assert 1 <= int(throttled.headers["retry-after"]) <= 15 * 60
-    right = {"kassenzeichen": "4100.2026.0006", "amount": "312.00"}
+    right = {"kassenzeichen": "4100.2026.0009", "amount": "66.00"}
     assert_problem(client.post("/api/v1/invoices/lookup", json=right), 429)
     other = {"kassenzeichen": "4100.2026.0002", "amount": "60.00"}
     assert client.post("/api/v1/invoices/lookup", json=other).status_code == 200

@@ -268,7 +268,7 @@ def test_second_signed_mandate_supersedes_the_first(portal: PortalProcess, sink:
 
 
 def test_revoke_once(portal: PortalProcess, sink: MailSink) -> None:
-    _body, signed = create_and_sign(portal, sink, kassenzeichen="4100.2026.0006", amount="312.00")
+    _body, signed = create_and_sign(portal, sink, kassenzeichen="4100.2026.0004", amount="36.20")
     client = portal.client()
     revoked = client.post(f"/api/v1/mandates/{signed['id']}/revoke")
     assert revoked.status_code == 200, revoked.text

@@ -92,7 +92,7 @@ def retry_after(conn: Connection, kassenzeichen: str) -> int | None:
     if len(times) < THROTTLE_LIMIT:
         return None
     # free again once the oldest of the last five failures leaves the window
-    free_at = times[-1] + THROTTLE_WINDOW
+    free_at: dt.datetime = times[-1] + THROTTLE_WINDOW
     return max(1, math.ceil((free_at - utcnow()).total_seconds()))
 
 

@@ -437,12 +437,17 @@ def _service_request(data: dict[str, Any]) -> ServiceRequest:
     )
 
 
+def _datetime(value: str) -> datetime:
+    # Python 3.10's fromisoformat does not read the "Z" that JSON encoders often write.
+    return datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith("Z") else value)
+
+
 def _slot(data: dict[str, Any]) -> AppointmentSlot:
     end = data.get("end")
     return AppointmentSlot(
         id=str(data["id"]),
-        start=datetime.fromisoformat(data["start"]),
-        end=datetime.fromisoformat(end) if end else None,
+        start=_datetime(data["start"]),
+        end=_datetime(end) if end else None,
     )
 
 

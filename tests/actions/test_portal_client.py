@@ -271,7 +271,10 @@ def test_lists_service_requests_slots_and_document() -> None:
         httpx.Response(200, json={"items": [PENDING]}),
         httpx.Response(201, json={"reference": "SR-2026-000123", "status": "received"}),
         httpx.Response(200, json={"reference": "SR-2026-000123", "status": "done", "history": []}),
-        httpx.Response(200, json={"items": [{"id": "s1", "start": "2026-12-01T09:00:00"}]}),
+        httpx.Response(
+            200,
+            json={"items": [{"id": "s1", "start": "2026-12-01T09:00:00Z", "end": None}]},
+        ),
         httpx.Response(200, content=b"%PDF-1.7", headers={"Content-Type": "application/pdf"}),
     )
     client = recorder.client()

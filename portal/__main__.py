@@ -5,6 +5,9 @@ from __future__ import annotations
 import logging
 import sys
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
 from portal import context
 from portal.app import create_app
 from portal.settings import Settings, SettingsError
@@ -17,7 +20,14 @@ def main() -> int:
     except SettingsError as exc:
         print(f"portal: {exc}", file=sys.stderr)
         return 2
-    context.prepare(settings)
+    try:
+        context.prepare(settings)
+    except SQLAlchemyError as exc:
+        url = make_url(settings.db_url).render_as_string(hide_password=True)
+        print(
+            f"portal: the database {url} cannot be used: {exc.__class__.__name__}", file=sys.stderr
+        )
+        return 3
     app = create_app(settings)
     for name in ("sanic.root", "sanic.error", "sanic.access"):
         # Sanic has its own handlers; passing records on to the root logger printed them twice

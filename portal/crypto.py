@@ -6,6 +6,7 @@ mode 0600, so a restart can still decrypt what was stored before.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import os
@@ -39,12 +40,31 @@ class Vault:
         return hmac.compare_digest(self.code_hash(mandate_id, code), stored_hash)
 
 
+def key_from_setting(configured: str) -> bytes:
+    """A Fernet key as given, or one derived from a long passphrase; `ValueError` otherwise.
+
+    >>> key_from_setting("x" * 32) == key_from_setting("x" * 32)
+    True
+    >>> key_from_setting("short")
+    Traceback (most recent call last):
+        ...
+    ValueError: PORTAL_ENCRYPTION_KEY must be a Fernet key or a passphrase of 32+ characters
+    """
+    try:
+        Fernet(configured.encode("utf-8"))
+    except ValueError:
+        if len(configured) < 32:
+            raise ValueError(
+                "PORTAL_ENCRYPTION_KEY must be a Fernet key or a passphrase of 32+ characters"
+            ) from None
+        return base64.urlsafe_b64encode(hashlib.sha256(configured.encode("utf-8")).digest())
+    return configured.encode("utf-8")
+
+
 def load_key(configured: str | None, var_dir: Path) -> bytes:
     """Return the configured key, or the one kept under ``var_dir/keys`` (made on first use)."""
     if configured:
-        key = configured.encode("ascii")
-        Fernet(key)  # fails early with a clear error if the key is malformed
-        return key
+        return key_from_setting(configured)
     path = var_dir / "keys" / "portal-encryption.key"
     if path.exists():
         return path.read_bytes().strip()

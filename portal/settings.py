@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from portal import sepa
+from portal import crypto, sepa
 
 
 class SettingsError(RuntimeError):
@@ -53,6 +53,12 @@ class Settings:
             raise SettingsError(
                 f"CREDITOR_ID is not a valid SEPA creditor identifier: {exc}"
             ) from exc
+        encryption_key = env.get("PORTAL_ENCRYPTION_KEY") or None
+        if encryption_key:
+            try:
+                crypto.key_from_setting(encryption_key)
+            except ValueError as exc:
+                raise SettingsError(str(exc)) from exc
         return cls(
             api_token=token,
             db_url=_db_url(env.get("PORTAL_DB_URL") or "sqlite:///var/portal.db"),
@@ -69,7 +75,7 @@ class Settings:
             creditor_name=env.get("CREDITOR_NAME") or "Universitätsstadt Marburg",
             creditor_iban=env.get("CREDITOR_IBAN") or "DE02120300000000202051",
             creditor_bic=env.get("CREDITOR_BIC") or "BYLADEM1001",
-            encryption_key=env.get("PORTAL_ENCRYPTION_KEY") or None,
+            encryption_key=encryption_key,
             code_ttl_seconds=_int(env, "PORTAL_CODE_TTL_SECONDS", 15 * 60),
         )
 

@@ -24,6 +24,7 @@ from portal.settings import Settings, SettingsError
         "portal.mandate_flow",
         "portal.mandate_text",
         "portal.calendar",
+        "portal.crypto",
     ],
 )
 def test_doctests(module: str) -> None:
@@ -57,6 +58,20 @@ def test_refuses_a_wrong_creditor_id(tmp_path: Path) -> None:
     result = _start({"PORTAL_API_TOKEN": "x", "CREDITOR_ID": "DE98ZZZ09999999998"}, tmp_path)
     assert result.returncode == 2
     assert "CREDITOR_ID" in result.stderr
+
+
+def test_refuses_a_short_encryption_key(tmp_path: Path) -> None:
+    result = _start({"PORTAL_API_TOKEN": "x", "PORTAL_ENCRYPTION_KEY": "short"}, tmp_path)
+    assert result.returncode == 2
+    assert "PORTAL_ENCRYPTION_KEY" in result.stderr
+
+
+def test_says_so_when_the_database_is_unreachable(tmp_path: Path) -> None:
+    url = "postgresql://postgres@127.0.0.1:1/none?connect_timeout=3"
+    result = _start({"PORTAL_API_TOKEN": "x", "PORTAL_DB_URL": url}, tmp_path)
+    assert result.returncode == 3
+    assert "cannot be used" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize("value", ["DE98ZZZ0999999999", "DE98ZZZ0999999999X", "XX"])

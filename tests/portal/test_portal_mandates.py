@@ -314,3 +314,49 @@ def database_dump(portal: PortalProcess) -> str:
             cursor.execute(f'SELECT * FROM "{table}"')  # names from the catalogue, not input
             dump.extend(repr(row) for row in cursor.fetchall())
     return "\n".join(dump)
+
+
+def test_failed_creations_count_for_the_throttle(portal: PortalProcess) -> None:
+    body = mandate_body(kassenzeichen="1234.5678.9012")
+    for _ in range(5):
+        assert_problem(create(portal, body), 404)
+    throttled = create(portal, body)
+    assert_problem(throttled, 429)
+    assert int(throttled.headers["retry-after"]) > 0
+
+
+def test_concurrent_signing_with_the_right_code_signs_once(
+    portal: PortalProcess, sink: MailSink
+) -> None:
+    body = mandate_body(kassenzeichen="4100.2026.0002", amount="60.00")
+    mandate_id = create(portal, body).json()["id"]
+    code = sink.code_for(body["email"])
+
+    def sign(_: int) -> int:
+        url = f"/api/v1/mandates/{mandate_id}/sign"
+        return portal.client().post(url, json={"code": code}).status_code
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        statuses = sorted(pool.map(sign, range(4)))
+    assert statuses == [200, 409, 409, 409]
+
+
+def test_concurrent_signing_of_two_mandates_leaves_one_active(
+    portal: PortalProcess, sink: MailSink
+) -> None:
+    bodies = [mandate_body(kassenzeichen="4100.2026.0008", amount="72.00") for _ in range(2)]
+    ids = [create(portal, body).json()["id"] for body in bodies]
+    codes = [sink.code_for(body["email"]) for body in bodies]
+
+    def sign(index: int) -> httpx.Response:
+        url = f"/api/v1/mandates/{ids[index]}/sign"
+        return portal.client().post(url, json={"code": codes[index]})
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        signed = list(pool.map(sign, range(2)))
+    assert [r.status_code for r in signed] == [200, 200]
+    references = {r.json()["mandate_reference"] for r in signed}
+    assert len(references) == 2
+    items = portal.client().get("/api/v1/mandates", params={"kassenzeichen": "410020260008"})
+    statuses = sorted(m["status"] for m in items.json()["items"] if m["id"] in ids)
+    assert statuses == ["active", "superseded"]

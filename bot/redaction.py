@@ -10,6 +10,10 @@ Anything shaped like an IBAN is masked, valid or not, because a mistyped IBAN is
 'DE89 **** **** **** **30 00'
 >>> mask_ibans("Kassenzeichen 4100.2026.0001, 48,00 Euro")
 'Kassenzeichen 4100.2026.0001, 48,00 Euro'
+>>> mask_ibans("de89 3704 0044 0532 0130 0")  # one digit missing: still an IBAN to the citizen
+'DE89 **** **** **** *130 0'
+>>> mask_ibans("mandate de12a4f0c9e84b7f9a1c2d3e4f5a6b7c")  # a hex id, far from DE's 22
+'mandate de12a4f0c9e84b7f9a1c2d3e4f5a6b7c'
 >>> redact({"text": "GB29NWBK60161331926819", "n": 1, "l": ["ok"]})
 {'text': 'GB29 **** **** **** **68 19', 'n': 1, 'l': ['ok']}
 """
@@ -18,6 +22,11 @@ from __future__ import annotations
 
 import re
 from typing import Any
+
+from actions.validators.iban import expected_length
+
+# A mistyped IBAN is often a digit or two short or long; ids and tokens are far off any length.
+LENGTH_TOLERANCE = 3
 
 # Two letters, two check digits, then blocks of four letters or digits and a shorter last block
 # (ISO 13616 lengths 15 to 34), written compact or grouped by spaces, dots or dashes.
@@ -38,9 +47,15 @@ def mask_iban_like(value: str) -> str:
 
 
 def _looks_like_iban(candidate: str) -> bool:
-    # Words such as "ab12cdefghijklmno" are rare in chat, but a candidate must hold digits past
-    # the check digits to be worth masking: IBANs carry account numbers.
-    compact = _SEPARATORS.sub("", candidate)
+    """An IBAN country code, a length near that country's, and account digits.
+
+    Valid or not: a mistyped IBAN is as personal as a correct one. Hex ids and tokens that
+    happen to start with two letters and two digits are left alone by the length check.
+    """
+    compact = _SEPARATORS.sub("", candidate).upper()
+    length = expected_length(compact[:2])
+    if length is None or abs(len(compact) - length) > LENGTH_TOLERANCE:
+        return False
     return sum(ch.isdigit() for ch in compact[4:]) >= 6
 
 

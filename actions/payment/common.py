@@ -110,6 +110,21 @@ def latest_intent(tracker: Tracker) -> str:
     return str((tracker.latest_message.get("intent") or {}).get("name") or "")
 
 
+# A mandate is granted or revoked only on a clear yes: short junk ("jjj", "öhm") can land on
+# `affirm` with middling confidence, and money must not move on a guess.
+CONFIRMATION_MIN_CONFIDENCE = 0.8
+
+
+def clear_answer(tracker: Tracker) -> str | None:
+    """`affirm` or `deny` when the NLU is sure of it, else None (the question is asked again)."""
+    intent = tracker.latest_message.get("intent") or {}
+    if intent.get("name") not in ("affirm", "deny"):
+        return None
+    if float(intent.get("confidence") or 0.0) < CONFIRMATION_MIN_CONFIDENCE:
+        return None
+    return str(intent["name"])
+
+
 def latest_text(tracker: Tracker) -> str:
     return str(tracker.latest_message.get("text") or "")
 

@@ -204,12 +204,10 @@ class ValidatePaymentForm(InvoiceCheckingForm):
             return {}
         if correction_target(common.latest_text(tracker)):
             return {}  # "nein, die IBAN war falsch" corrects a value, it does not decline
-        intent = common.latest_intent(tracker)
-        if intent == "affirm":
-            return {"mandate_consent": True}
-        if intent == "deny":
-            return {"mandate_consent": False}
-        return {}
+        answer = common.clear_answer(tracker)
+        if answer is None:
+            return {}
+        return {"mandate_consent": answer == "affirm"}
 
     async def validate_mandate_consent(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -74,10 +74,10 @@ class ValidateRevokeMandateForm(InvoiceCheckingForm):
     ) -> dict[str, Any]:
         if tracker.get_slot("requested_slot") != "revoke_confirmation":
             return {}
-        intent = common.latest_intent(tracker)
-        if intent in ("affirm", "deny"):
-            return {"revoke_confirmation": intent == "affirm"}
-        return {}
+        answer = common.clear_answer(tracker)
+        if answer is None:
+            return {}
+        return {"revoke_confirmation": answer == "affirm"}
 
     async def validate_revoke_confirmation(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -54,6 +54,7 @@ class Conversation:
         self.activating = False
         # A real portal needs a client per event loop (each turn runs in its own loop here).
         self.client_factory: Callable[[], PortalClient] | None = None
+        self.confidence = 1.0  # the NLU's confidence in the next message's intent
 
     @property
     def required(self) -> list[str]:
@@ -62,7 +63,7 @@ class Conversation:
     def tracker(self, text: str, intent: str, entities: list[dict[str, Any]]) -> Tracker:
         latest = {
             "text": text,
-            "intent": {"name": intent, "confidence": 1.0},
+            "intent": {"name": intent, "confidence": self.confidence},
             "entities": entities,
         }
         user = {"event": "user", "text": text, "parse_data": latest, "input_channel": self.channel}

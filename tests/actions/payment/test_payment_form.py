@@ -327,7 +327,7 @@ def test_slot_values_survive_the_tracker_store_masking(portal: FakePortal) -> No
     for name, value in talk.slots.items():
         assert redact(value) == value, name
     assert redact(mandate_slot(hex_id)) == mandate_slot(hex_id)
-    assert redact(hex_id) != hex_id  # what would happen to the bare id
+    assert redact(hex_id) == hex_id  # ids far from any IBAN length are left alone
 
 
 def test_a_new_value_after_the_code_was_sent_needs_a_new_consent(portal: FakePortal) -> None:
@@ -368,3 +368,20 @@ def test_a_new_run_forgets_what_an_earlier_stopped_run_left(portal: FakePortal) 
     )
     assert replies == ["utter_invoice_found", "utter_ask_account_holder"]
     assert talk.slots["payment_stop"] is None and talk.slots["iban"] is None
+
+
+@pytest.mark.parametrize("confidence", [0.3, 0.79])
+def test_an_unsure_yes_creates_no_mandate(portal: FakePortal, confidence: float) -> None:
+    """Junk such as "jjj" can land on `affirm` with middling confidence: ask again instead."""
+    talk = start()
+    pay(talk)
+    talk.confidence = confidence
+    # The form does not take the answer (Rasa then asks the consent question again).
+    assert talk.say("jjjj", intent="affirm") == ["<rejected>"]
+    assert portal.mandates == {}
+    talk.confidence = 1.0
+    assert talk.say("ja", intent="affirm") == [
+        "utter_signing_code_sent",
+        "utter_ask_signature_code",
+    ]
+    assert len(portal.mandates) == 1

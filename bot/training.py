@@ -67,8 +67,11 @@ def ensure_model(force: bool = False) -> Path:
     return target
 
 
+KEEP_MODELS = 3
+
+
 def _remove_stale_models(keep: Path) -> None:
-    """Old fingerprints are never loaded again; keeping them only fills the disk."""
-    for old in MODELS_DIR.glob(f"{MODEL_PREFIX}*.tar.gz"):
-        if old != keep:
-            old.unlink()
+    """Old fingerprints only fill the disk; the newest few stay for switching branches."""
+    models = sorted(MODELS_DIR.glob(f"{MODEL_PREFIX}*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    for old in [m for m in models if m != keep][: max(0, len(models) - KEEP_MODELS)]:
+        old.unlink(missing_ok=True)

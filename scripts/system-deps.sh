@@ -11,5 +11,8 @@ fi
 sudo_cmd=""
 [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
 echo "setup: installing Debian's chromium for the browser tests"
-$sudo_cmd apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
+# Another apt run (an unattended upgrade, a second checkout) may hold the lock for a while.
+apt_wait=(-o DPkg::Lock::Timeout=600)
+$sudo_cmd apt-get "${apt_wait[@]}" update -qq
+DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get "${apt_wait[@]}" install -y -qq chromium >/dev/null
+command -v chromium >/dev/null || { echo "setup: chromium did not install" >&2; exit 1; }

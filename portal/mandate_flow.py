@@ -153,7 +153,8 @@ def _sign(portal: Portal, conn: Connection, mandate_id: str, code: str) -> Signe
     if row.status != "pending_signature":
         return _not_pending(row.status)
     now = portal.now()
-    if now > row.code_expires_at:
+    # times are whole seconds: ">=" lets a code live at most its lifetime, never a second more
+    if now >= row.code_expires_at:
         return Problem(
             422,
             "Der Code ist abgelaufen; bitte einen neuen anfordern. / The code has expired;"

@@ -1,6 +1,6 @@
 """Code expiry and resend, and a mandate whose code cannot be mailed (no half-made state).
 
-These tests run in file order on one portal with a four-second code lifetime and its own mail
+These tests run in file order on one portal with a six-second code lifetime and its own mail
 sink, which the last test stops.
 """
 
@@ -16,12 +16,13 @@ from portal_harness import MailSink, PortalProcess, database, mail_sink, portal_
 from test_portal_api import assert_problem
 from test_portal_mandates import create, mandate_body
 
-TTL = 4  # seconds a signing code lives in this module's portal
+TTL = 6  # seconds a signing code lives in this module's portal
 
 
 @pytest.fixture(scope="module")
-def own_sink(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailSink]:
-    with mail_sink(tmp_path_factory.mktemp("expiry-mail")) as running:
+def own_sink(db_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailSink]:
+    # one per database kind: the last test of each run stops it
+    with mail_sink(tmp_path_factory.mktemp(f"expiry-mail-{db_kind}")) as running:
         yield running
 
 

@@ -1,49 +1,56 @@
-"""The staff console's first stage: the login page and the health check.
+"""The staff console (CONSOLE_PORT): review conversations, learn where the assistant fails.
 
-The console issue builds accounts (argon2), roles, the conversation list and views; until
-then the login form says plainly that staff access is not open yet.
+An app factory in the flaskr manner: blueprints per resource, storage in modules of its own,
+databases opened in `before_server_start`.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sanic import Sanic
 from sanic.request import Request
-from sanic.response import HTTPResponse, html, json
+from sanic.response import HTTPResponse, empty, file, json
 
+from bot.console import accounts, admin_routes, auth_routes, conversation_routes, guard
+from bot.console.config import ConsoleConfig, from_env
+from bot.console.db import engine_for, open_console_db
+from bot.console.handoff import RasaClient
+from bot.console.pages import environment
 from bot.web import add_security_headers
 
-LOGIN_PAGE = """<!doctype html>
-<html lang="de"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Mitarbeiterkonsole – Anmeldung</title></head>
-<body><main><h1>Mitarbeiterkonsole</h1>
-<form method="post" action="/login">
-<label>Benutzername <input name="username" autocomplete="username" required></label>
-<label>Passwort
-<input name="password" type="password" autocomplete="current-password" required></label>
-<button type="submit">Anmelden</button></form></main></body></html>"""
-
-NOT_OPEN = (
-    "Die Mitarbeiterkonsole ist noch nicht freigeschaltet: Konten, Rollen und die Ansicht der "
-    "Unterhaltungen folgen. / The staff console is not open yet."
-)
+STATIC = Path(__file__).parent / "static"
 
 
-def create_app() -> Sanic:
+def create_app(config: ConsoleConfig | None = None) -> Sanic:
     app = Sanic("buergerbot_console")
-    app.config.REQUEST_MAX_SIZE = 16 * 1024
+    app.config.REQUEST_MAX_SIZE = 64 * 1024
+    app.ctx.config = config or from_env()
+    app.ctx.pages = environment()
     add_security_headers(app)
+    guard.install(app)
+
+    @app.before_server_start
+    async def _open(app: Sanic, _loop: object) -> None:
+        cfg: ConsoleConfig = app.ctx.config
+        app.ctx.console_db = open_console_db(cfg.console_db_url)
+        app.ctx.tracker_db = engine_for(cfg.tracker_db_url)
+        app.ctx.rasa = RasaClient(cfg.rasa_url, cfg.rasa_token)
+        accounts.upsert(app.ctx.console_db, cfg.admin_user, cfg.admin_password, "admin")
 
     @app.get("/health")
     async def health(request: Request) -> HTTPResponse:
         return json({"status": "ok"})
 
-    @app.get("/")
-    async def login_form(request: Request) -> HTTPResponse:
-        return html(LOGIN_PAGE)
+    @app.get("/favicon.ico")
+    async def favicon(request: Request) -> HTTPResponse:
+        return empty()
 
-    @app.post("/login")
-    async def login(request: Request) -> HTTPResponse:
-        return json({"detail": NOT_OPEN}, status=503)
+    @app.get("/static/console.css")
+    async def stylesheet(request: Request) -> HTTPResponse:
+        return await file(STATIC / "console.css", mime_type="text/css; charset=utf-8")
 
+    app.blueprint(auth_routes.bp)
+    app.blueprint(conversation_routes.bp)
+    app.blueprint(admin_routes.bp)
     return app

@@ -1,0 +1,194 @@
+"""The staff console as a real process against a tracker store filled by Rasa's own code.
+
+Conversations are written through `RedactingSQLTrackerStore` (what the Rasa server uses), so
+the rows have exactly Rasa's shape and pass the same IBAN masking; timestamps are chosen by the
+test, which gives retention and the date filters a controlled clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[3]
+PG_ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=5"
+ADMIN = "admin"
+ADMIN_PASSWORD = "admin-" + secrets.token_urlsafe(12)
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def database(kind: str, folder: Path, name: str) -> Iterator[str]:
+    """A fresh database: a SQLite file, or a uniquely named PostgreSQL database."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / (name + '.db')}"
+        return
+    import psycopg2
+
+    db_name = f"console_{name}_{uuid.uuid4().hex[:10]}"
+    admin = psycopg2.connect(PG_ADMIN_DSN)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(f'CREATE DATABASE "{db_name}"')
+        yield f"postgresql://postgres@127.0.0.1:5432/{db_name}"
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+    finally:
+        admin.close()
+
+
+# Rasa-shaped events, built by Rasa's own classes.
+def user(text: str, intent: str, confidence: float, at: float, **extra: Any) -> Any:
+    from rasa.shared.core.events import UserUttered
+
+    entities = extra.pop("entities", [])
+    parse = {
+        "text": text,
+        "intent": {"name": intent, "confidence": confidence},
+        "entities": entities,
+        "intent_ranking": [{"name": intent, "confidence": confidence}],
+    }
+    return UserUttered(
+        text,
+        parse["intent"],
+        entities,
+        parse,
+        timestamp=at,
+        input_channel=extra.pop("channel", "rest"),
+    )
+
+
+def bot(text: str, at: float) -> Any:
+    from rasa.shared.core.events import BotUttered
+
+    return BotUttered(text, timestamp=at)
+
+
+def action(name: str, at: float) -> Any:
+    from rasa.shared.core.events import ActionExecuted
+
+    return ActionExecuted(name, policy="RulePolicy", confidence=1.0, timestamp=at)
+
+
+def slot(name: str, value: Any, at: float) -> Any:
+    from rasa.shared.core.events import SlotSet
+
+    return SlotSet(name, value, timestamp=at)
+
+
+def paused(at: float) -> Any:
+    from rasa.shared.core.events import ConversationPaused
+
+    return ConversationPaused(timestamp=at)
+
+
+def write_conversation(tracker_url: str, sender_id: str, events: list[Any]) -> None:
+    """Stores the events the way the Rasa server does (redacting SQL tracker store)."""
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.tracker_store import RedactingSQLTrackerStore
+
+    store = RedactingSQLTrackerStore(host=tracker_url)
+    tracker = DialogueStateTracker.from_events(sender_id, events, slots=[])
+    asyncio.run(store.save(tracker))
+    store.engine.dispose()
+
+
+@dataclass
+class Console:
+    url: str
+    env: dict[str, str]
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def log_text(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+def console_env(folder: Path, tracker_url: str, console_url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CONSOLE_", "RASA_"))}
+    env.update(
+        {
+            "BUERGERBOT_DOTENV": os.devnull,
+            "PYTHONPATH": str(ROOT),
+            "VAR_DIR": str(folder / "var"),
+            "CONSOLE_PORT": str(free_port()),
+            "CONSOLE_DB_URL": console_url,
+            "TRACKER_DB_URL": tracker_url,
+            "CONSOLE_ADMIN_USER": ADMIN,
+            "CONSOLE_ADMIN_PASSWORD": ADMIN_PASSWORD,
+            "CONSOLE_SESSION_SECRET": secrets.token_urlsafe(24),
+            "RASA_URL": "http://127.0.0.1:9",  # no Rasa unless a test gives one
+            "RASA_AUTH_TOKEN": secrets.token_urlsafe(16),
+            "PYTHONWARNINGS": "ignore",
+        }
+    )
+    env.update(extra)
+    return env
+
+
+@contextlib.contextmanager
+def running_console(folder: Path, env: dict[str, str], timeout: float = 60.0) -> Iterator[Console]:
+    log = folder / f"console-{env['CONSOLE_PORT']}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.console"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{env['CONSOLE_PORT']}"
+    console = Console(url, env, process, log)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"console exited:\n{console.log_text()[-3000:]}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"console not ready:\n{console.log_text()[-3000:]}")
+            time.sleep(0.2)
+        yield console
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=5)
+
+
+def login(page: Any, url: str, username: str = ADMIN, password: str = ADMIN_PASSWORD) -> None:
+    page.goto(f"{url}/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from bot.settings import resolve
 
-DEFAULT_CONSOLE_DB_URL = "sqlite:///var/console.db"
+# Beside the other runtime state: `sqlite:///var/console.db` with the default VAR_DIR.
+DEFAULT_CONSOLE_DB_FILE = "console.db"
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,8 @@ def from_env(env: Mapping[str, str] | None = None) -> ConsoleConfig:
     settings = resolve(env)
     values = settings.env
     return ConsoleConfig(
-        console_db_url=values.get("CONSOLE_DB_URL") or DEFAULT_CONSOLE_DB_URL,
+        console_db_url=values.get("CONSOLE_DB_URL")
+        or f"sqlite:///{values['VAR_DIR']}/{DEFAULT_CONSOLE_DB_FILE}",
         tracker_db_url=values["TRACKER_DB_URL"],
         admin_user=values["CONSOLE_ADMIN_USER"],
         admin_password=values["CONSOLE_ADMIN_PASSWORD"],

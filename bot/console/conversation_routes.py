@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json as jsonlib
 import time
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from sanic import Blueprint
 from sanic.exceptions import NotFound
@@ -63,6 +63,7 @@ async def conversation_list(request: Request) -> HTTPResponse:
 
 @bp.get("/conversations/<sender_id:str>")
 async def conversation_view(request: Request, sender_id: str) -> HTTPResponse:
+    sender_id = unquote(sender_id)  # sanic leaves route parameters percent-encoded
     ctx = request.app.ctx
     events = _events_or_404(request, sender_id)
     account = request.ctx.session.account
@@ -84,6 +85,7 @@ async def conversation_view(request: Request, sender_id: str) -> HTTPResponse:
 
 @bp.post("/conversations/<sender_id:str>/status")
 async def set_status(request: Request, sender_id: str) -> HTTPResponse:
+    sender_id = unquote(sender_id)  # sanic leaves route parameters percent-encoded
     _events_or_404(request, sender_id)
     status = str(request.form.get("status") or "")
     if status not in reviews.STATUSES:
@@ -96,6 +98,7 @@ async def set_status(request: Request, sender_id: str) -> HTTPResponse:
 
 @bp.post("/conversations/<sender_id:str>/tags")
 async def add_tag(request: Request, sender_id: str) -> HTTPResponse:
+    sender_id = unquote(sender_id)  # sanic leaves route parameters percent-encoded
     _events_or_404(request, sender_id)
     reviews.add_tag(request.app.ctx.console_db, sender_id, str(request.form.get("tag") or ""))
     return _back(sender_id)
@@ -103,6 +106,7 @@ async def add_tag(request: Request, sender_id: str) -> HTTPResponse:
 
 @bp.post("/conversations/<sender_id:str>/tags/remove")
 async def remove_tag(request: Request, sender_id: str) -> HTTPResponse:
+    sender_id = unquote(sender_id)  # sanic leaves route parameters percent-encoded
     reviews.remove_tag(request.app.ctx.console_db, sender_id, str(request.form.get("tag") or ""))
     return _back(sender_id)
 
@@ -127,6 +131,7 @@ def _download(request: Request, sender_id: str, body: str, name: str, mime: str)
 
 @bp.get("/conversations/<sender_id:str>/export/story.yml")
 async def export_story(request: Request, sender_id: str) -> HTTPResponse:
+    sender_id = unquote(sender_id)  # sanic leaves route parameters percent-encoded
     events = _events_or_404(request, sender_id)
     body = export.test_story(sender_id, events)
     return _download(request, sender_id, body, "story.yml", "application/yaml")
@@ -134,12 +139,14 @@ async def export_story(request: Request, sender_id: str) -> HTTPResponse:
 
 @bp.get("/conversations/<sender_id:str>/export/nlu.yml")
 async def export_nlu(request: Request, sender_id: str) -> HTTPResponse:
+    sender_id = unquote(sender_id)  # sanic leaves route parameters percent-encoded
     body = export.nlu_examples(_events_or_404(request, sender_id))
     return _download(request, sender_id, body, "nlu.yml", "application/yaml")
 
 
 @bp.get("/conversations/<sender_id:str>/export/raw.json")
 async def export_raw(request: Request, sender_id: str) -> HTTPResponse:
+    sender_id = unquote(sender_id)  # sanic leaves route parameters percent-encoded
     events = _events_or_404(request, sender_id)
     body = jsonlib.dumps({"sender_id": sender_id, "events": events}, ensure_ascii=False, indent=1)
     return _download(request, sender_id, body, "raw.json", "application/json")
@@ -147,6 +154,7 @@ async def export_raw(request: Request, sender_id: str) -> HTTPResponse:
 
 @bp.post("/conversations/<sender_id:str>/delete")
 async def delete(request: Request, sender_id: str) -> HTTPResponse:
+    sender_id = unquote(sender_id)  # sanic leaves route parameters percent-encoded
     ctx = request.app.ctx
     _events_or_404(request, sender_id)
     tracker.delete_conversations(ctx.tracker_db, [sender_id])
@@ -157,6 +165,7 @@ async def delete(request: Request, sender_id: str) -> HTTPResponse:
 
 @bp.post("/conversations/<sender_id:str>/handoff/<step:str>")
 async def handoff(request: Request, sender_id: str, step: str) -> HTTPResponse:
+    sender_id = unquote(sender_id)  # sanic leaves route parameters percent-encoded
     ctx = request.app.ctx
     _events_or_404(request, sender_id)
     username = request.ctx.session.account.username

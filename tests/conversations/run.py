@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import subprocess
 import sys
@@ -38,7 +39,9 @@ def user_turns(folder: Path) -> list[tuple[str, str, str]]:
 
 async def misunderstood(model: Path, turns: list[tuple[str, str, str]]) -> list[str]:
     from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
 
+    configure_structlog(logging.WARNING)  # one line per parsed message would bury the result
     agent = Agent.load(str(model))
     problems = []
     for story, text, intent in turns:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import sys
 from collections import Counter
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any
 
 from rasa.core.agent import Agent
 from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
+from rasa.utils.log_utils import configure_structlog
 from sklearn.metrics import f1_score
 
 HERE = Path(__file__).parent
@@ -51,6 +53,7 @@ def main() -> int:
     parser.add_argument("--report", type=Path, default=Path("var/results/nlu-evaluation.json"))
     args = parser.parse_args()
 
+    configure_structlog(logging.WARNING)  # one line per parsed message would bury the result
     agent = Agent.load(str(args.model))
     report: dict[str, Any] = {}
     all_truth: list[str] = []

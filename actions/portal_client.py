@@ -359,6 +359,11 @@ class PortalClient:
         data = await self._json("GET", f"/api/v1/service-requests/{reference}", retry=True)
         return _parse(_service_request, data)
 
+    async def pickup_dates(self) -> list[date]:
+        """The next bulky waste pickup days that still have room."""
+        data = await self._json("GET", "/api/v1/bulky-waste/dates", retry=True)
+        return [_parse(_pickup_date, item) for item in _items(data)]
+
     async def appointment_slots(self, service: str) -> list[AppointmentSlot]:
         params = {"service": service}
         data = await self._json("GET", "/api/v1/appointments/slots", params=params, retry=True)
@@ -435,6 +440,10 @@ def _service_request(data: dict[str, Any]) -> ServiceRequest:
         status=str(data["status"]),
         history=tuple(dict(entry) for entry in history),
     )
+
+
+def _pickup_date(data: dict[str, Any]) -> date:
+    return date.fromisoformat(str(data["date"]))
 
 
 def _datetime(value: str) -> datetime:

@@ -1,0 +1,289 @@
+"""The request forms: certificate, bulky waste, issue report, dog registration, appointment.
+
+Each field's check is a small function over the text; the form base (``form_base.py``) asks,
+corrects and reports. Values that need the portal (free pickup days, free slots) are checked
+against what the portal offers at that moment.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal
+
+from actions.portal_client import AppointmentSlot, PortalError, get_portal_client
+from actions.services import checks, dates, streets
+from actions.services.catalogue import load_catalogue
+from actions.services.form_base import TIMEZONE, Field, ServiceForm, Turn
+from actions.services.text import contains_words
+from actions.validators import email as email_validator
+from actions.validators.errors import InputError
+
+_TIME = re.compile(r"\b([01]?[0-9]|2[0-3])[:.]([0-5][0-9])\b(?!\.)")
+CERTIFICATE_TYPES = ("geburtsurkunde", "eheurkunde", "sterbeurkunde")
+_CERTIFICATE_WORDS = {
+    "geburtsurkunde": ("geburt", "birth"),
+    "eheurkunde": ("ehe", "heirat", "marriage"),
+    "sterbeurkunde": ("sterbe", "tod", "death"),
+}
+ISSUE_CATEGORIES = {
+    "pothole": ("schlagloch", "strassenschaden", "pothole", "road"),
+    "street_light": ("laterne", "licht", "beleuchtung", "street light", "lamp", "light"),
+    "litter": ("muell", "abfall", "dreck", "litter", "rubbish", "trash"),
+    "other": ("sonstig", "anderes", "other"),
+}
+APPOINTMENT_SERVICES = {
+    "id_card": ("personalausweis", "ausweis", "perso", "id card", "identity"),
+    "passport": ("reisepass", "pass", "passport"),
+    "registration": ("ummeld", "anmeld", "wohnsitz", "registration", "address", "register"),
+}
+
+
+def _choice(text: str, options: dict[str, tuple[str, ...]], code: str = "unknown") -> str:
+    lowered = text.strip().lower()
+    if lowered in options:
+        return lowered
+    for key, words in options.items():
+        if any(contains_words(text, word) for word in words):
+            return key
+    raise InputError(f"no option in {text!r}", code=code)
+
+
+# ---------------------------------------------------------------- shared checks
+
+
+async def past_date(text: str, turn: Turn) -> str:
+    day = dates.parse(text, turn.today, "past")
+    if day > turn.today:
+        raise InputError("in the future", code="future")
+    if day.year < 1875:  # civil registers in Germany start in 1876
+        raise InputError("too early", code="too_early")
+    return day.isoformat()
+
+
+async def address(text: str, turn: Turn) -> str:
+    return streets.check(text)
+
+
+async def name(text: str, turn: Turn) -> str:
+    return checks.person_name(text)
+
+
+async def place(text: str, turn: Turn) -> str:
+    return checks.short_text(text, 100)
+
+
+async def postal_address(text: str, turn: Turn) -> str:
+    """A delivery address anywhere (certificates are also mailed outside the city)."""
+    value = checks.short_text(text, 300)
+    if not any(char.isdigit() for char in value):
+        raise InputError("no house number or postcode", code="incomplete")
+    return value
+
+
+# ---------------------------------------------------------------- certificate
+
+
+async def certificate_type(text: str, turn: Turn) -> str:
+    return _choice(text, {k: (k, *v) for k, v in _CERTIFICATE_WORDS.items()})
+
+
+async def copies(text: str, turn: Turn) -> float:
+    return float(checks.copies(text))
+
+
+def certificate_fee(kind: str, number: int) -> Decimal:
+    """Fee from the catalogue: the first copy, and each further one issued at the same time."""
+    service = load_catalogue().by_field("certificate", kind)
+    if service is None:
+        raise KeyError(kind)
+    first, further = Decimal(service.raw["fee_first"]), Decimal(service.raw["fee_further"])
+    return first + further * (number - 1)
+
+
+async def yes_no(text: str, turn: Turn) -> bool:  # pragma: no cover - confirmations use intents
+    return True
+
+
+class ValidateCertificateForm(ServiceForm):
+    form = "certificate_form"
+    fields = (
+        Field("certificate_type", certificate_type, "certificate_type", ("urkunde", "certificate")),
+        Field("certificate_person", name, None, ("name", "person")),
+        Field("certificate_event_date", past_date, None, ("datum", "date")),
+        Field("certificate_event_place", place, None, ("ort", "place")),
+        Field("certificate_copies", copies, None, ("anzahl", "exemplar", "copies", "number")),
+        Field("certificate_address", postal_address, None, ("adresse", "anschrift", "address")),
+        Field("certificate_confirm", yes_no, confirm=True),
+    )
+
+
+# ---------------------------------------------------------------- bulky waste
+
+
+async def waste_items(text: str, turn: Turn) -> list[str]:
+    return checks.items(text)
+
+
+async def pickup_date(text: str, turn: Turn) -> str:
+    day = dates.parse(text, turn.today, "future")
+    if day <= turn.today:
+        raise InputError("not in the future", code="past")
+    try:
+        free = await get_portal_client().pickup_dates()
+    except PortalError as exc:
+        raise InputError("portal unavailable", code="unavailable") from exc
+    if day not in free:
+        raise InputError(f"{day} not offered", code="not_offered")
+    return day.isoformat()
+
+
+class ValidateBulkyWasteForm(ServiceForm):
+    form = "bulky_waste_form"
+    fields = (
+        Field("waste_address", address, None, ("adresse", "strasse", "address", "street")),
+        Field("waste_items", waste_items, None, ("gegenst", "sachen", "teile", "items", "things")),
+        Field("waste_pickup_date", pickup_date, None, ("datum", "termin", "tag", "date", "day")),
+    )
+
+
+# ---------------------------------------------------------------- issue report
+
+
+async def issue_category(text: str, turn: Turn) -> str:
+    return _choice(text, ISSUE_CATEGORIES)
+
+
+async def issue_description(text: str, turn: Turn) -> str:
+    return checks.description(text)
+
+
+class ValidateReportIssueForm(ServiceForm):
+    form = "report_issue_form"
+    fields = (
+        Field("issue_category", issue_category, None, ("kategorie", "art", "category", "kind")),
+        Field("issue_location", address, None, ("ort", "adresse", "location", "address")),
+        Field("issue_description", issue_description, None, ("beschreibung", "description")),
+    )
+
+
+# ---------------------------------------------------------------- dog registration
+
+
+async def dog_name(text: str, turn: Turn) -> str:
+    return checks.short_text(text, 60)
+
+
+async def breed(text: str, turn: Turn) -> str:
+    return checks.short_text(text, 100)
+
+
+async def acquired_on(text: str, turn: Turn) -> str:
+    day = dates.parse(text, turn.today, "past")
+    if day > turn.today:
+        raise InputError("in the future", code="future")
+    if (turn.today - day).days > 30 * 365:
+        raise InputError("too early", code="too_early")
+    return day.isoformat()
+
+
+class ValidateRegisterDogForm(ServiceForm):
+    form = "register_dog_form"
+    fields = (
+        Field("dog_owner", name, "person_name", ("halter", "besitzer", "owner", "mein name")),
+        Field("dog_address", address, None, ("adresse", "address")),
+        Field(
+            "dog_name", dog_name, None, ("hundename", "name des hundes", "dog's name", "dog name")
+        ),
+        Field("dog_breed", breed, None, ("rasse", "breed")),
+        Field("dog_acquired_on", acquired_on, None, ("datum", "seit", "date", "since")),
+        Field("dog_confirm", yes_no, confirm=True),
+    )
+
+
+# ---------------------------------------------------------------- appointment
+
+
+async def appointment_service(text: str, turn: Turn) -> str:
+    return _choice(text, APPOINTMENT_SERVICES)
+
+
+SERVICE_LABELS = {
+    "id_card": {"de": "Personalausweis", "en": "ID card"},
+    "passport": {"de": "Reisepass", "en": "passport"},
+    "registration": {"de": "An- oder Ummeldung", "en": "registration of address"},
+}
+
+
+def service_label(service: str, language: str) -> str:
+    return SERVICE_LABELS.get(service, {}).get(language, service)
+
+
+def when_label(start: datetime | None, language: str) -> str:
+    """A slot's local start: "01.12.2026 08:15" (German, also the button's payload)."""
+    if start is None:
+        return ""
+    local = start.astimezone(TIMEZONE) if start.tzinfo else start
+    return (
+        local.strftime("%d.%m.%Y %H:%M") if language == "de" else local.strftime("%d %b %Y, %H:%M")
+    )
+
+
+def slot_label(slot: AppointmentSlot, language: str) -> str:
+    return when_label(slot.start, language)
+
+
+def slot_start(value: str) -> datetime | None:
+    """The start of a booked appointment as the portal writes it (ISO, maybe with "Z")."""
+    if not value:
+        return None
+    return datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith("Z") else value)
+
+
+def slot_id_start(slot_id: str) -> datetime | None:
+    """The local start named in a portal slot id (``id_card-20261130T0815``)."""
+    try:
+        return datetime.strptime(slot_id.rsplit("-", 1)[1], "%Y%m%dT%H%M")
+    except (IndexError, ValueError):
+        return None
+
+
+async def free_slots(service: str) -> list[AppointmentSlot]:
+    try:
+        return await get_portal_client().appointment_slots(service)
+    except PortalError as exc:
+        raise InputError("portal unavailable", code="unavailable") from exc
+
+
+async def appointment_slot(text: str, turn: Turn) -> str:
+    """The slot whose start the citizen chose (a button sends "01.12.2026 08:15")."""
+    offered = await free_slots(str(turn.slot("appointment_service")))
+    chosen = _when(text, turn)
+    for slot in offered:
+        start = slot.start.astimezone(TIMEZONE)
+        if start.replace(tzinfo=None) == chosen:
+            return slot.id
+    raise InputError(f"{chosen} not offered", code="not_offered")
+
+
+def _when(text: str, turn: Turn) -> datetime:
+    time = next(iter(_TIME.findall(text)), None)
+    if time is None:
+        raise InputError("no time of day", code="no_time")
+    day: date = dates.parse(_TIME.sub(" ", text), turn.today, "future")
+    return datetime(day.year, day.month, day.day, int(time[0]), int(time[1]))
+
+
+async def email(text: str, turn: Turn) -> str:
+    return email_validator.validate(text)
+
+
+class ValidateBookAppointmentForm(ServiceForm):
+    form = "book_appointment_form"
+    fields = (
+        Field("appointment_service", appointment_service, None, ("anliegen", "service")),
+        Field("appointment_slot", appointment_slot, None, ("termin", "uhrzeit", "slot", "time")),
+        Field("appointment_name", name, "person_name", ("name",)),
+        Field("appointment_email", email, "email", ("mail",)),
+        Field("appointment_confirm", yes_no, confirm=True),
+    )

@@ -14,6 +14,10 @@ import time
 from email.message import EmailMessage
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.integration  # starts the real mail sink process
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -12,6 +12,8 @@ from portal.app import create_app
 from portal.openapi import document
 from portal.settings import Settings
 
+pytestmark = pytest.mark.integration  # starts the real portal process
+
 PROTECTED = [
     ("POST", "/api/v1/invoices/lookup"),
     ("POST", "/api/v1/mandates"),

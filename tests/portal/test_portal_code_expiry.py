@@ -16,6 +16,8 @@ from portal_harness import MailSink, PortalProcess, database, mail_sink, portal_
 from test_portal_api import assert_problem
 from test_portal_mandates import create, mandate_body
 
+pytestmark = pytest.mark.integration  # starts the real portal process
+
 TTL = 6  # seconds a signing code lives in this module's portal
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import sepaxml
 import xmlschema
 from portal_harness import MailSink, PortalProcess
 from test_portal_api import assert_problem
 from test_portal_mandates import create_and_sign
+
+pytestmark = pytest.mark.integration  # starts the real portal process
 
 XSD = Path(sepaxml.__file__).parent / "schemas" / "pain.008.001.08.xsd"
 NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.008.001.08"}

@@ -20,6 +20,8 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from test_portal_api import assert_problem
 
+pytestmark = pytest.mark.integration  # starts the real portal process
+
 IBAN_DIGITS = "370400440532013000"
 
 

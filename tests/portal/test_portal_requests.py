@@ -11,6 +11,8 @@ import pytest
 from portal_harness import PortalProcess
 from test_portal_api import assert_problem
 
+pytestmark = pytest.mark.integration  # starts the real portal process
+
 
 def pickup_date(portal: PortalProcess) -> str:
     items = portal.client().get("/api/v1/bulky-waste/dates").json()["items"]

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from portal_harness import MailSink, database, portal_process
 from test_portal_mandates import create_and_sign
+
+pytestmark = pytest.mark.integration  # starts the real portal process
 
 
 def test_restart_keeps_keys_and_data(sink: MailSink, tmp_path: Path) -> None:

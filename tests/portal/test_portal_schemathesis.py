@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from portal_harness import TOKEN, MailSink, PortalProcess, database, portal_process
 
+pytestmark = pytest.mark.integration  # starts the real portal process
+
 
 @pytest.fixture(scope="module")
 def fuzzed(

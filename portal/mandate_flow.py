@@ -317,6 +317,7 @@ def view(row: Row) -> Mandate:
         created_at=created.replace(tzinfo=dt.timezone.utc),
         channel=row.channel,
         consent_text_version=row.consent_text_version,
+        evidence=json.loads(row.evidence) if row.evidence else None,
     )
 
 

@@ -337,6 +337,12 @@ class Mandate(BaseModel):
     created_at: dt.datetime
     channel: str
     consent_text_version: str
+    evidence: dict[str, Any] | None = Field(
+        ...,
+        nullable=True,
+        description="Signing evidence: times, channel, consent text version and its SHA-256, "
+        "code check, creditor id, mandate reference (null until signed)",
+    )
 
 
 class MandateList(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import re
@@ -13,7 +14,7 @@ from typing import Any
 import httpx
 import psycopg2
 import pytest
-from portal_harness import MANDATE, MailSink, PortalProcess
+from portal_harness import MANDATE, ROOT, MailSink, PortalProcess
 from pyhanko.keys import load_cert_from_pemder
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
@@ -362,3 +363,20 @@ def test_concurrent_signing_of_two_mandates_leaves_one_active(
     items = portal.client().get("/api/v1/mandates", params={"kassenzeichen": "410020260008"})
     statuses = sorted(m["status"] for m in items.json()["items"] if m["id"] in ids)
     assert statuses == ["active", "superseded"]
+
+
+def test_evidence_records_the_signing(portal: PortalProcess, sink: MailSink) -> None:
+    body, signed = create_and_sign(portal, sink, kassenzeichen="4100.2026.0005", amount="850.00")
+    mandate = portal.client().get(f"/api/v1/mandates/{signed['id']}").json()
+    evidence = mandate["evidence"]
+    text = (ROOT / "data" / "consent" / "sepa-mandate-2026-1.de.txt").read_text(encoding="utf-8")
+    rendered = text.replace("{creditor_name}", "Universitätsstadt Marburg").replace(
+        "{creditor_id}", "DE98ZZZ09999999999"
+    )
+    assert evidence["consent_sha256"] == hashlib.sha256(rendered.encode("utf-8")).hexdigest()
+    assert evidence["consent_text_version"] == "sepa-mandate-2026-1"
+    assert evidence["channel"] == "test"
+    assert evidence["code_check"]["result"] == "matched"
+    assert evidence["created_at"] <= evidence["code_sent_at"] <= evidence["signed_at"]
+    assert evidence["mandate_reference"] == signed["mandate_reference"]
+    assert body["email"] not in json.dumps(mandate)

@@ -20,6 +20,7 @@ $(STAMP): pyproject.toml uv.lock scripts/setup-venv.sh
 	@touch $@
 
 setup: $(STAMP)
+	@scripts/build-webchat.sh
 
 # Debian's Chromium for the browser tests (no test tool downloads a browser of its own).
 system-deps:

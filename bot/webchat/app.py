@@ -1,31 +1,67 @@
-"""The web chat service: the chat page, the privacy notice, and a same-origin relay to Rasa.
+"""The web chat service: a demo city page with the chat open, the embeddable widget, the privacy
+notice, and the relay of the widget's socket.io connection to Rasa (see `relay.py` for why).
 
-The relay keeps the page free of cross-origin requests (the CSP allows `connect-src 'self'`).
-The mobile-first socket.io chat replaces the relay with the web chat issue.
+The widget's sources live in `src/`; `scripts/build-webchat.sh` bundles them into `dist/`
+(git-ignored), which `/static/<name>` serves.
 """
 
 from __future__ import annotations
 
+import html
+import logging
 import os
 from pathlib import Path
 
-import httpx
+import yaml
 from sanic import Sanic
 from sanic.request import Request
 from sanic.response import HTTPResponse, file, json
+from sanic.response import html as html_response
 
 from bot.web import add_security_headers
+from bot.webchat.relay import MAX_FRAME, Socket, relay, upstream_url
 
-STATIC = Path(__file__).parent / "static"
-MAX_MESSAGE = 2000
-RASA_TIMEOUT = httpx.Timeout(30.0, connect=2.0)
+HERE = Path(__file__).parent
+PAGES = HERE / "pages"
+DIST = HERE / "dist"
+CITY_FILE = HERE.parent.parent / "data" / "city.yml"
+STATIC_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+}
+
+logger = logging.getLogger(__name__)
+
+
+def city_name(path: Path = CITY_FILE) -> str:
+    """The city's name for the demo page's heading (city facts stay in data/)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return str(data.get("city_name", ""))
+
+
+def render_page(name: str, city: str) -> str:
+    template = (PAGES / name).read_text(encoding="utf-8")
+    return template.replace("{{city_name}}", html.escape(city))
+
+
+def static_path(name: str, root: Path = DIST) -> Path | None:
+    """A built file by name, never a path outside `root` and never a type we do not serve."""
+    path = (root / name).resolve()
+    if path.parent != root.resolve() or path.suffix not in STATIC_TYPES or not path.is_file():
+        return None
+    return path
 
 
 def create_app() -> Sanic:
     app = Sanic("buergerbot_webchat")
     app.config.REQUEST_MAX_SIZE = 16 * 1024
+    app.config.WEBSOCKET_MAX_SIZE = MAX_FRAME
     add_security_headers(app)
     rasa_url = os.environ.get("RASA_URL", "http://127.0.0.1:5005")
+    city = city_name()
+    if not (DIST / "widget.js").is_file():
+        logger.warning("web chat widget not built: run scripts/build-webchat.sh")
 
     @app.get("/health")
     async def health(request: Request) -> HTTPResponse:
@@ -33,32 +69,27 @@ def create_app() -> Sanic:
 
     @app.get("/")
     async def index(request: Request) -> HTTPResponse:
-        return await file(STATIC / "index.html", mime_type="text/html; charset=utf-8")
+        return html_response(render_page("index.html", city))
 
     @app.get("/datenschutz")
     async def privacy(request: Request) -> HTTPResponse:
-        return await file(STATIC / "datenschutz.html", mime_type="text/html; charset=utf-8")
+        return html_response(render_page("datenschutz.html", city))
 
     @app.get("/static/<name:str>")
     async def static(request: Request, name: str) -> HTTPResponse:
-        path = (STATIC / name).resolve()
-        if path.parent != STATIC.resolve() or not path.is_file():
+        path = static_path(name)
+        if path is None:
             return json({"error": "not found"}, status=404)
-        return await file(path)
+        # Revalidate on every load: a rebuilt widget must reach citizens at once.
+        headers = {"Cache-Control": "no-cache"}
+        return await file(path, mime_type=STATIC_TYPES[path.suffix], headers=headers)
 
-    @app.post("/api/messages")
-    async def relay(request: Request) -> HTTPResponse:
-        body = request.json if isinstance(request.json, dict) else {}
-        sender, message = body.get("sender"), body.get("message")
-        if not isinstance(sender, str) or not isinstance(message, str) or len(sender) > 64:
-            return json({"error": "sender und message (Text) sind nötig."}, status=400)
-        payload = {"sender": f"web-{sender}", "message": message[:MAX_MESSAGE]}
-        try:
-            async with httpx.AsyncClient(timeout=RASA_TIMEOUT) as client:
-                reply = await client.post(f"{rasa_url}/webhooks/rest/webhook", json=payload)
-                reply.raise_for_status()
-        except httpx.HTTPError:
-            return json({"error": "Der Assistent ist gerade nicht erreichbar."}, status=503)
-        return json(reply.json())
+    @app.websocket("/socket.io/")
+    async def socket(request: Request, page: Socket) -> None:
+        url = upstream_url(rasa_url, dict(request.args))
+        if url is None:
+            await page.close(code=1008, reason="websocket transport only")
+            return
+        await relay(page, url)
 
     return app

@@ -1,8 +1,8 @@
 """The conversation list's filters, read from the query string and applied to summaries.
 
->>> f = Filters.from_args({"fallback": ["1"], "language": ["en"], "page": ["x"]})
->>> (f.fallback, f.language, f.page)
-(True, 'en', 1)
+>>> f = Filters.from_args({"fallback": ["1"], "language": ["en"], "page": ["x"], "q": "müll"})
+>>> (f.fallback, f.language, f.page, f.q)
+(True, 'en', 1, 'müll')
 >>> day_start("2026-03-01") is not None, day_start("01.03.2026")
 (True, None)
 """
@@ -30,8 +30,10 @@ def day_start(text: str) -> float | None:
 
 
 def _first(args: Mapping[str, Sequence[str]], name: str) -> str:
-    values = args.get(name) or [""]
-    return str(values[0]).strip()[:MAX_QUERY]
+    """The first value of a query parameter (sanic's `get` already gives the first one)."""
+    values = args.get(name) or ""
+    first = values if isinstance(values, str) else (values[0] if values else "")
+    return str(first).strip()[:MAX_QUERY]
 
 
 @dataclass

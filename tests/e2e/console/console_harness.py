@@ -110,16 +110,21 @@ def paused(at: float) -> Any:
     return ConversationPaused(timestamp=at)
 
 
-def write_conversation(tracker_url: str, sender_id: str, events: list[Any]) -> None:
+def write_conversations(tracker_url: str, conversations: dict[str, list[Any]]) -> None:
     """Stores the events the way the Rasa server does (redacting SQL tracker store)."""
     from rasa.shared.core.trackers import DialogueStateTracker
 
     from bot.tracker_store import RedactingSQLTrackerStore
 
     store = RedactingSQLTrackerStore(host=tracker_url)
-    tracker = DialogueStateTracker.from_events(sender_id, events, slots=[])
-    asyncio.run(store.save(tracker))
+    for sender_id, events in conversations.items():
+        tracker = DialogueStateTracker.from_events(sender_id, events, slots=[])
+        asyncio.run(store.save(tracker))
     store.engine.dispose()
+
+
+def write_conversation(tracker_url: str, sender_id: str, events: list[Any]) -> None:
+    write_conversations(tracker_url, {sender_id: events})
 
 
 @dataclass
@@ -187,8 +192,30 @@ def running_console(folder: Path, env: dict[str, str], timeout: float = 60.0) ->
                 process.wait(timeout=5)
 
 
-def login(page: Any, url: str, username: str = ADMIN, password: str = ADMIN_PASSWORD) -> None:
+def login(
+    page: Any, url: str, username: str = ADMIN, password: str = ADMIN_PASSWORD, fresh: bool = True
+) -> None:
+    """Logs in through the form; `fresh` first drops the cookies (a logged-in `/` redirects)."""
+    if fresh:
+        page.context.clear_cookies()
     page.goto(f"{url}/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    with page.expect_navigation():
+        page.click("form.login button[type=submit]")
+
+
+def session_cookie(page: Any) -> str | None:
+    for cookie in page.context.cookies():
+        if cookie["name"] == "console_session" and cookie["value"]:
+            return str(cookie["value"])
+    return None
+
+
+def session_headers(page: Any) -> dict[str, str]:
+    """httpx keeps no Secure cookie over http, so the browser's cookie is passed by hand."""
+    return {"Cookie": f"console_session={session_cookie(page)}"}
+
+
+def csrf_of(page: Any) -> str:
+    return str(page.locator("input[name=csrf]").first.get_attribute("value"))

@@ -1,0 +1,172 @@
+"""Fixtures of the console's browser tests: Debian's Chromium through Playwright, and one
+console process per tracker store kind (SQLite, PostgreSQL) over a seeded tracker store."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.console import accounts
+from bot.console.db import open_console_db
+from tests.e2e.console.console_harness import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    Console,
+    action,
+    bot,
+    console_env,
+    database,
+    paused,
+    running_console,
+    slot,
+    user,
+    write_conversations,
+)
+
+REVIEWER = "rita.reviewer"
+REVIEWER_PASSWORD = "reviewer-password-123"
+LOCKED = "lotte.locked"
+LOCKED_PASSWORD = "locked-password-1234"
+XSS_SENDER = "<img src=x onerror=alert(2)>"
+XSS_TEXTS = ("<script>alert(1)</script>", '<img src=x onerror="alert(1)">')
+FILLERS = 26  # more than one page of 25
+
+
+def seed(now: float) -> dict[str, list[Any]]:
+    """The conversations every browser test reads (times relative to now)."""
+    t = now - 3600
+    iban = {"entity": "iban", "value": "DE89370400440532013000", "start": 9, "end": 36}
+    email = {"entity": "email", "value": "erika@example.org", "start": 0, "end": 17}
+    conversations: dict[str, list[Any]] = {
+        "conv-payment": [
+            action("action_session_start", t),
+            user(
+                "Ich möchte die Hundesteuer abbuchen lassen",
+                "pay_invoice",
+                0.97,
+                t + 1,
+                channel="socketio",
+            ),
+            bot("Gern. Wie lautet das Kassenzeichen?", t + 2),
+            user(
+                "IBAN ist DE89 3704 0044 0532 0130 00",
+                "inform",
+                0.58,
+                t + 3,
+                entities=[iban],
+                channel="socketio",
+            ),
+            user("erika@example.org", "inform", 0.93, t + 4, entities=[email], channel="socketio"),
+            slot("email", "erika@example.org", t + 5),
+            slot("mandate_reference", "410020260001-01", t + 6),
+            bot("Das Mandat ist unterschrieben.", t + 7),
+            slot("feedback", "up", t + 8),
+        ],
+        "conv-fallback": [
+            user("wann kommt der sperrmüll", "bulky_waste", 0.91, t + 10),
+            bot("Ihr Anliegen SR-2026-000123 ist eingegangen.", t + 11),
+            user("qwrtz plm", "nlu_fallback", 0.21, t + 12),
+            action("action_fallback", t + 13),
+            bot("Meinten Sie …?", t + 14),
+        ],
+        "conv-english": [
+            slot("language", "en", t + 20),
+            user(
+                "I need a passport appointment",
+                "book_appointment",
+                0.55,
+                t + 21,
+                channel="telegram",
+            ),
+            bot("Which service do you need?", t + 22),
+            slot("feedback", "down", t + 23),
+        ],
+        "conv-handoff": [
+            user("ich will mit einem menschen sprechen", "human_handoff", 0.96, t + 30),
+            bot("Ich verbinde Sie.", t + 31),
+            paused(t + 32),
+        ],
+        XSS_SENDER: [
+            user(XSS_TEXTS[0], "greet", 0.9, t + 40),
+            bot(XSS_TEXTS[1], t + 41),
+            user(XSS_TEXTS[1], "inform", 0.9, t + 42),
+        ],
+        "conv-old": [user("alte frage zur grundsteuer", "faq", 0.99, now - 40 * 86400)],
+    }
+    for n in range(FILLERS):
+        conversations[f"filler-{n:02d}"] = [user(f"hallo {n}", "greet", 0.99, t - 600 - n)]
+    return conversations
+
+
+@dataclass
+class Seeded:
+    console: Console
+    tracker_url: str
+    kind: str
+    now: float
+
+    @property
+    def url(self) -> str:
+        return self.console.url
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def seeded(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Seeded]:
+    kind = str(request.param)
+    folder: Path = tmp_path_factory.mktemp(f"console-{kind}")
+    now = time.time()
+    console_db = f"sqlite:///{folder / 'console.db'}"
+    engine = open_console_db(console_db)
+    accounts.upsert(engine, REVIEWER, REVIEWER_PASSWORD, "reviewer")
+    accounts.upsert(engine, LOCKED, LOCKED_PASSWORD, "reviewer")
+    engine.dispose()
+    with database(kind, folder, "tracker") as tracker_url:
+        write_conversations(tracker_url, seed(now))
+        env = console_env(folder, tracker_url, console_db)
+        with running_console(folder, env) as console:
+            yield Seeded(console, tracker_url, kind, now)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Watched:
+    """A page whose script dialogs (alert) and requests to other hosts are recorded."""
+
+    page: Any
+    dialogs: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def watched(browser: Any, seeded: Seeded) -> Iterator[Watched]:
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    result = Watched(page)
+
+    def on_dialog(dialog: Any) -> None:
+        result.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.on("request", lambda req: result.requests.append(req.url))
+    yield result
+    context.close()
+    # No test may ever make a script run, and nothing may load from another host.
+    assert result.dialogs == []
+    assert all(url.startswith((seeded.url, "data:")) for url in result.requests), result.requests

@@ -58,6 +58,7 @@ def test_a_quick_reply_and_a_message_get_replies(chat: Chat) -> None:
     expect(chat.page.locator(".bb-user").last).to_have_text(re.compile("Was kannst du"))
     expect(chat.page.locator(".bb-input")).to_be_focused()
     expect(chat.page.get_by_role("button", name="Hund anmelden")).to_be_visible()
+    chat.screenshot("quick-replies")  # the README's phone view (docs/screenshots)
     chat.say("Bist du ein Mensch?")
     chat.wait_for_text("kein Mensch")
     # Quick replies belong to the latest answer only.

@@ -17,6 +17,7 @@ from bot.console.config import ConsoleConfig, from_env
 from bot.console.db import engine_for, open_console_db
 from bot.console.handoff import RasaClient
 from bot.console.pages import environment
+from bot.console.tracker import SummaryCache
 from bot.web import add_security_headers
 
 STATIC = Path(__file__).parent / "static"
@@ -36,6 +37,7 @@ def create_app(config: ConsoleConfig | None = None) -> Sanic:
         app.ctx.console_db = open_console_db(cfg.console_db_url)
         app.ctx.tracker_db = engine_for(cfg.tracker_db_url)
         app.ctx.rasa = RasaClient(cfg.rasa_url, cfg.rasa_token)
+        app.ctx.summaries = SummaryCache()
         accounts.upsert(app.ctx.console_db, cfg.admin_user, cfg.admin_password, "admin")
 
     @app.get("/health")

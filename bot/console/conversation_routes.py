@@ -36,7 +36,7 @@ def _events_or_404(request: Request, sender_id: str) -> list[dict[str, object]]:
 async def conversation_list(request: Request) -> HTTPResponse:
     ctx = request.app.ctx
     filters = Filters.from_args(request.args)
-    found = tracker.summaries(ctx.tracker_db, filters.since, filters.until)
+    found = ctx.summaries.summaries(ctx.tracker_db, filters.since, filters.until)
     status = reviews.statuses(ctx.console_db)
     tags = reviews.all_tags(ctx.console_db)
     rows = [
@@ -158,6 +158,7 @@ async def delete(request: Request, sender_id: str) -> HTTPResponse:
     ctx = request.app.ctx
     _events_or_404(request, sender_id)
     tracker.delete_conversations(ctx.tracker_db, [sender_id])
+    ctx.summaries.forget([sender_id])
     reviews.forget(ctx.console_db, [sender_id])
     reviews.log_access(ctx.console_db, request.ctx.session.account.username, sender_id, "delete")
     return redirect("/conversations")
@@ -190,7 +191,8 @@ async def handoff(request: Request, sender_id: str, step: str) -> HTTPResponse:
 async def dashboard_page(request: Request) -> HTTPResponse:
     now = time.time()
     since = now - dashboard.DAYS * 86400
-    stats = dashboard.compute(tracker.summaries(request.app.ctx.tracker_db, since=since), now)
+    found = request.app.ctx.summaries.summaries(request.app.ctx.tracker_db, since=since)
+    stats = dashboard.compute(found, now)
     charts = {
         "per_day": bar_chart(stats.per_day, "Unterhaltungen pro Tag / conversations per day"),
         "fallback": bar_chart(stats.fallback_rate_per_day, "Fallback-Quote / fallback rate", "%"),

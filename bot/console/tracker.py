@@ -81,12 +81,56 @@ def senders(engine: Engine, since: float | None = None, until: float | None = No
         return [row.sender_id for row in conn.execute(query.order_by(last.desc()))]
 
 
+def activity(
+    engine: Engine, since: float | None = None, until: float | None = None
+) -> list[tuple[str, int]]:
+    """(conversation, id of its newest event) with activity in the range, latest first."""
+    if not has_events(engine):
+        return []
+    last = sa.func.max(events.c.timestamp)
+    query = sa.select(events.c.sender_id, sa.func.max(events.c.id).label("last_id"))
+    query = query.group_by(events.c.sender_id)
+    if since is not None:
+        query = query.having(last >= since)
+    if until is not None:
+        query = query.having(sa.func.min(events.c.timestamp) < until)
+    with engine.connect() as conn:
+        return [(row.sender_id, row.last_id) for row in conn.execute(query.order_by(last.desc()))]
+
+
 def summaries(
     engine: Engine, since: float | None = None, until: float | None = None
 ) -> list[Summary]:
-    ids = senders(engine, since, until)
-    loaded = load_events(engine, ids)
-    return [summarize(sender, loaded[sender]) for sender in ids]
+    return SummaryCache().summaries(engine, since, until)
+
+
+class SummaryCache:
+    """Summaries kept per conversation until a new event arrives for it.
+
+    Every list view filters all conversations; decoding each event again for every page would
+    grow with the whole history, so only conversations with new events are read again.
+    """
+
+    def __init__(self) -> None:
+        self._known: dict[str, tuple[int, Summary]] = {}
+
+    def summaries(
+        self, engine: Engine, since: float | None = None, until: float | None = None
+    ) -> list[Summary]:
+        current = activity(engine, since, until)
+        stale = {sender: last for sender, last in current if self._cached_id(sender) != last}
+        loaded = load_events(engine, stale)
+        for sender, last in stale.items():
+            self._known[sender] = (last, summarize(sender, loaded[sender]))
+        return [self._known[sender][1] for sender, _ in current]
+
+    def forget(self, sender_ids: Iterable[str]) -> None:
+        for sender in sender_ids:
+            self._known.pop(sender, None)
+
+    def _cached_id(self, sender_id: str) -> int | None:
+        known = self._known.get(sender_id)
+        return None if known is None else known[0]
 
 
 def stale_senders(engine: Engine, cutoff: float) -> list[str]:

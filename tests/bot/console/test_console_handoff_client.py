@@ -5,11 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import httpx
 import pytest
 
 from bot.console.handoff import HandoffError, RasaClient
+
+
+def run(coroutine: Coroutine[Any, Any, None]) -> None:
+    """In a thread of its own: a browser test of the same session may hold this thread's loop."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, coroutine).result()
 
 
 def recording() -> tuple[list[httpx.Request], httpx.MockTransport]:
@@ -25,9 +34,9 @@ def recording() -> tuple[list[httpx.Request], httpx.MockTransport]:
 def test_take_say_and_hand_back() -> None:
     seen, transport = recording()
     client = RasaClient("http://rasa:5005/", "tok", transport)
-    asyncio.run(client.pause("web/1 x"))
-    asyncio.run(client.say("web/1 x", "  Guten Tag, hier Frau Meier.  ", "meier"))
-    asyncio.run(client.resume("web/1 x"))
+    run(client.pause("web/1 x"))
+    run(client.say("web/1 x", "  Guten Tag, hier Frau Meier.  ", "meier"))
+    run(client.resume("web/1 x"))
     paths = [r.url.raw_path.decode() for r in seen]
     assert all(p.startswith("/conversations/web%2F1%20x/") for p in paths)
     assert [json.loads(r.content) for r in seen[:1]] == [[{"event": "pause"}]]
@@ -47,6 +56,6 @@ def test_errors_become_handoff_errors() -> None:
         "http://rasa:5005", "bad", httpx.MockTransport(lambda r: httpx.Response(401))
     )
     with pytest.raises(HandoffError):
-        asyncio.run(client.pause("x"))
+        run(client.pause("x"))
     with pytest.raises(HandoffError):
-        asyncio.run(client.say("x", "   ", "meier"))
+        run(client.say("x", "   ", "meier"))

@@ -92,3 +92,18 @@ def test_the_retention_command(tracker_url: str, tmp_path: Path) -> None:
     assert tracker.senders(engine_for(tracker_url)) == ["long", "recent"]
     assert run_command(env, "--days", "0").returncode == 2
     assert os.environ.get("TRACKER_DB_URL") != tracker_url  # the test's store, not a real one
+
+
+def test_summary_cache_reads_only_conversations_with_new_events(tracker_url: str) -> None:
+    engine = engine_for(tracker_url)
+    cache = tracker.SummaryCache()
+    first = {s.sender_id: s for s in cache.summaries(engine)}
+    # Rasa's store appends what the tracker holds beyond the stored events.
+    again = [user("neu", "greet", 0.9, NOW - 89 * DAY), bot("noch da?", NOW - DAY)]
+    write_conversation(tracker_url, "recent", again)
+    second = {s.sender_id: s for s in cache.summaries(engine)}
+    assert second["old"] is first["old"] and second["long"] is first["long"]
+    assert second["recent"] is not first["recent"] and second["recent"].last == NOW - DAY
+    tracker.delete_conversations(engine, ["old"])
+    assert [s.sender_id for s in cache.summaries(engine)] == ["recent", "long"]
+    engine.dispose()

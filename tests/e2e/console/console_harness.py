@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,11 +117,15 @@ def write_conversations(tracker_url: str, conversations: dict[str, list[Any]]) -
 
     from bot.tracker_store import RedactingSQLTrackerStore
 
-    store = RedactingSQLTrackerStore(host=tracker_url)
-    for sender_id, events in conversations.items():
-        tracker = DialogueStateTracker.from_events(sender_id, events, slots=[])
-        asyncio.run(store.save(tracker))
-    store.engine.dispose()
+    async def save_all() -> None:
+        store = RedactingSQLTrackerStore(host=tracker_url)
+        for sender_id, events in conversations.items():
+            await store.save(DialogueStateTracker.from_events(sender_id, events, slots=[]))
+        store.engine.dispose()
+
+    # A thread of its own: Playwright's sync API keeps an event loop running in this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, save_all()).result()
 
 
 def write_conversation(tracker_url: str, sender_id: str, events: list[Any]) -> None:

@@ -19,6 +19,7 @@ from sanic.response import HTTPResponse, file, json
 from sanic.response import html as html_response
 
 from bot.web import add_security_headers
+from bot.webchat.history import RasaUnavailable, bot_messages, valid_session
 from bot.webchat.relay import MAX_FRAME, Socket, relay, upstream_url
 
 HERE = Path(__file__).parent
@@ -59,6 +60,7 @@ def create_app() -> Sanic:
     app.config.WEBSOCKET_MAX_SIZE = MAX_FRAME
     add_security_headers(app)
     rasa_url = os.environ.get("RASA_URL", "http://127.0.0.1:5005")
+    rasa_token = os.environ.get("RASA_AUTH_TOKEN", "")
     city = city_name()
     if not (DIST / "widget.js").is_file():
         logger.warning("web chat widget not built: run scripts/build-webchat.sh")
@@ -83,6 +85,20 @@ def create_app() -> Sanic:
         # Revalidate on every load: a rebuilt widget must reach citizens at once.
         headers = {"Cache-Control": "no-cache"}
         return await file(path, mime_type=STATIC_TYPES[path.suffix], headers=headers)
+
+    @app.get("/api/sessions/<session:str>/bot-messages")
+    async def missed(request: Request, session: str) -> HTTPResponse:
+        # The widget asks after a reconnect for replies Rasa sent while its socket was away.
+        # The session id (128 random bits, known only to the widget) is the key, as for the
+        # socket.io room; any origin may ask, since city sites embed the widget.
+        headers = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-store"}
+        if not valid_session(session):
+            return json({"error": "unknown session"}, status=404, headers=headers)
+        try:
+            messages = await bot_messages(rasa_url, rasa_token, session)
+        except RasaUnavailable:
+            return json({"error": "assistant unavailable"}, status=503, headers=headers)
+        return json({"messages": messages}, headers=headers)
 
     @app.websocket("/socket.io/")
     async def socket(request: Request, page: Socket) -> None:

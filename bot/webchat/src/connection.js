@@ -11,8 +11,9 @@ export function connect(origin, state, handlers) {
     reconnectionDelayMax: 5000,
   });
   let confirmed = false;
+  let syncing = false;
 
-  const ready = () => confirmed && socket.connected && navigator.onLine !== false;
+  const ready = () => confirmed && !syncing && socket.connected && navigator.onLine !== false;
 
   function flush() {
     while (ready() && state.outbox.length > 0) {
@@ -20,6 +21,20 @@ export function connect(origin, state, handlers) {
       socket.emit("user_uttered", { message: item.message, session_id: state.session });
       handlers.sent(item);
     }
+  }
+
+  // Replies sent while this page was away come first; new messages wait until then, so that
+  // no reply can arrive both ways.
+  function resume() {
+    handlers.status("online");
+    if (syncing) return;
+    syncing = true;
+    Promise.resolve(handlers.resync())
+      .catch(() => undefined)
+      .finally(() => {
+        syncing = false;
+        flush();
+      });
   }
 
   socket.on("connect", () => {
@@ -30,8 +45,7 @@ export function connect(origin, state, handlers) {
     // Rasa echoes the id we asked for; only a restart may have changed ours meanwhile.
     if (typeof id === "string" && id !== state.session) return;
     confirmed = true;
-    handlers.status("online");
-    flush();
+    resume();
   });
   socket.on("bot_uttered", (message) => handlers.reply(message));
   socket.on("disconnect", () => {
@@ -42,10 +56,11 @@ export function connect(origin, state, handlers) {
   window.addEventListener("offline", () => handlers.status("offline"));
   window.addEventListener("online", () => {
     if (!socket.connected) socket.connect();
-    else if (confirmed) {
-      handlers.status("online");
-      flush();
-    }
+    else if (confirmed) resume();
+  });
+  // A phone whose screen was locked may keep its socket yet have missed replies.
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible" && confirmed && socket.connected) resume();
   });
 
   return {

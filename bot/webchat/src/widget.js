@@ -12,6 +12,7 @@ import * as store from "./store.js";
 const script = document.currentScript;
 const ORIGIN = new URL(script ? script.src : location.href).origin;
 const TYPING_TIMEOUT_MS = 30000;
+const RESYNC_TIMEOUT_MS = 5000;
 
 function start() {
   const config = script ? script.dataset : {};
@@ -35,6 +36,7 @@ function start() {
       showTyping(true);
     },
     status: onStatus,
+    resync,
   });
   if (!state.greeted) greet();
 
@@ -90,6 +92,23 @@ function start() {
     store.save(state);
     showTyping(false);
     appendMessage(state.history.length - 1);
+  }
+
+  // Shows the replies Rasa sent while this page had no connection (a locked phone, a tunnel).
+  async function resync() {
+    const known = state.history.filter((item) => item.who === "bot").length;
+    if (known === 0) return; // a new conversation: nothing can be missing yet
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), RESYNC_TIMEOUT_MS);
+    try {
+      const url = `${ORIGIN}/api/sessions/${state.session}/bot-messages`;
+      const response = await fetch(url, { cache: "no-store", signal: abort.signal });
+      if (!response.ok) return;
+      const { messages } = await response.json();
+      (Array.isArray(messages) ? messages.slice(known) : []).forEach(onReply);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   function onStatus(status) {

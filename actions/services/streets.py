@@ -6,6 +6,8 @@ in the list's spelling.
 
 >>> check("markt 9")
 'Markt 9'
+>>> check("the address is Universitätsstr. 7")
+'Universitätsstraße 7'
 >>> check("Weidenhaeuser Str. 12a, 35037 Marburg")
 'Weidenhäuser Straße 12a, 35037 Marburg'
 >>> try:
@@ -41,10 +43,12 @@ class StreetList:
         """(street in the list's spelling, the rest of the text) or None."""
         known = {_normalise(street): street for street in self.streets}
         words = text.split()
-        for count in range(min(len(words), 5), 0, -1):
-            street = known.get(_normalise(" ".join(words[:count])))
-            if street is not None:
-                return street, " ".join(words[count:])
+        # "die Adresse ist Markt 9": the street may come after a few words of a sentence
+        for start in range(len(words)):
+            for count in range(min(len(words) - start, 5), 0, -1):
+                street = known.get(_normalise(" ".join(words[start : start + count])))
+                if street is not None:
+                    return street, " ".join(words[start + count :])
         return None
 
 

@@ -1,0 +1,169 @@
+"""Issue 5 end to end over REST with every service running: each request type is completed in
+the chat, and the portal is then asked whether it holds the request the citizen was told about.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support.stack import Stack
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+REFERENCE = re.compile(r"SR-[0-9]{4}-[0-9]{6}")
+
+
+def talk(stack: Stack, sender: str, message: str) -> tuple[str, list[dict[str, Any]]]:
+    replies = stack.say(sender, message)
+    text = "\n".join(str(reply.get("text", "")) for reply in replies)
+    buttons = [b for reply in replies for b in reply.get("buttons", []) or []]  # type: ignore[union-attr]
+    return text, buttons
+
+
+def conversation(stack: Stack, messages: list[str]) -> list[str]:
+    """Sends the messages; ``<button>`` sends the first button's payload of the last reply."""
+    sender = "e2e-services-" + uuid.uuid4().hex[:8]
+    said: list[str] = []
+    buttons: list[dict[str, Any]] = []
+    for message in messages:
+        if message == "<button>":
+            assert buttons, f"no buttons offered after {said[-1]!r}"
+            message = str(buttons[0]["payload"])
+        text, buttons = talk(stack, sender, message)
+        said.append(text)
+    return said
+
+
+def portal_request(stack: Stack, reference: str) -> dict[str, Any]:
+    response = httpx.get(
+        f"{stack.url('PORTAL_PORT')}/api/v1/service-requests/{reference}",
+        headers={"Authorization": f"Bearer {stack.env['PORTAL_API_TOKEN']}"},
+        timeout=10,
+    )
+    response.raise_for_status()
+    found: dict[str, Any] = response.json()
+    return found
+
+
+def filed(stack: Stack, said: list[str], kind: str) -> None:
+    """The reference told to the citizen exists in the portal with the right type."""
+    references = REFERENCE.findall("\n".join(said))
+    assert references, said
+    assert portal_request(stack, references[-1])["type"] == kind
+
+
+def test_certificate_is_held_by_the_portal(stack: Stack) -> None:
+    said = conversation(
+        stack,
+        [
+            "ich brauche eine geburtsurkunde",
+            "Erika Mustermann",
+            "31.02.",
+            "12.3.1985",
+            "in Marburg",
+            "zwei Exemplare",
+            "Erika Mustermann, Markt 9, 35037 Marburg",
+            "ja",
+        ],
+    )
+    assert "gibt es nicht" in said[2]  # the impossible date has its own message
+    assert "18,00 €" in said[6]  # the fee is shown before sending
+    filed(stack, said, "certificate")
+    assert "hilfreich" in said[-1]  # feedback is asked
+
+
+def test_bulky_waste_is_held_by_the_portal(stack: Stack) -> None:
+    said = conversation(
+        stack,
+        [
+            "ich will sperrmuell anmelden",
+            "Hauptstraße 1",
+            "Ketzerbach 12",
+            "Sofa, zwei Stühle und ein Schrank",
+            "<button>",
+            "ja",
+            "nein",
+        ],
+    )
+    assert "Straße kenne ich" in said[1]
+    filed(stack, said, "bulky_waste")
+    assert "Danke für Ihre Rückmeldung" in said[-1]
+
+
+def test_issue_report_is_held_by_the_portal(stack: Stack) -> None:
+    said = conversation(
+        stack,
+        [
+            "there is a pothole in my street",
+            "pothole",
+            "the address is Universitätsstraße 7",
+            "a deep hole in the road right in front of the driveway",
+        ],
+    )
+    filed(stack, said, "issue_report")
+
+
+def test_dog_registration_is_held_by_the_portal(stack: Stack) -> None:
+    said = conversation(
+        stack,
+        [
+            "hund anmelden",
+            "Erika Mustermann",
+            "Am Grün 3, 35037 Marburg",
+            "Bello",
+            "ein Mischling",
+            "seit gestern",
+            "ja",
+        ],
+    )
+    assert "60 €" in said[5]  # the catalogue's fee in the confirmation
+    filed(stack, said, "dog_registration")
+
+
+def test_appointment_is_booked_in_the_portal(stack: Stack) -> None:
+    said = conversation(
+        stack,
+        [
+            "ich brauche einen termin im stadtbüro",
+            "<button>",
+            "<button>",
+            "Erika Mustermann",
+            f"erika.{uuid.uuid4().hex[:6]}@example.de",
+            "ja",
+        ],
+    )
+    assert "gebucht" in said[-1], said
+
+
+def test_status_and_wrong_reference(stack: Stack) -> None:
+    first = conversation(
+        stack,
+        ["hund anmelden", "Erika Mustermann", "Markt 9", "Rex", "Dackel", "seit gestern", "ja"],
+    )
+    reference = REFERENCE.findall("\n".join(first))[-1]
+    said = conversation(stack, ["status meiner meldung", "4711", reference])
+    assert "SR-2026-000123" in said[1]  # the format is explained
+    assert "eingegangen" in said[2]
+
+
+def test_faq_answers_with_its_source(stack: Stack) -> None:
+    said = conversation(stack, ["wie hoch ist die hundesteuer"])
+    assert "60 €" in said[0] and "Quelle: https://" in said[0]
+
+
+def test_person_by_service_hours(stack: Stack) -> None:
+    sender = "e2e-handoff-" + uuid.uuid4().hex[:8]
+    text, _ = talk(stack, sender, "ich möchte mit einem menschen sprechen")
+    if "115" in text:  # outside service hours: next opening and the 115 number
+        assert "wieder da am" in text
+        return
+    for message in ("Erika Mustermann", "0176 98765432", "Frage zu meinem Grundsteuerbescheid"):
+        text, _ = talk(stack, sender, message)
+    reference = REFERENCE.findall(text)[-1]
+    assert portal_request(stack, reference)["type"] == "callback"
+    assert talk(stack, sender, "hallo?")[0] == ""  # paused: staff take over

@@ -12,7 +12,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, raw, redirect
 
 from bot.console import conversation, dashboard, export, reviews, tracker
-from bot.console.charts import bar_chart
+from bot.console.charts import bar_chart, column_chart
 from bot.console.filters import PAGE_SIZE, Filters, matches
 from bot.console.handoff import HandoffError
 from bot.console.pages import render
@@ -194,8 +194,10 @@ async def dashboard_page(request: Request) -> HTTPResponse:
     found = request.app.ctx.summaries.summaries(request.app.ctx.tracker_db, since=since)
     stats = dashboard.compute(found, now)
     charts = {
-        "per_day": bar_chart(stats.per_day, "Unterhaltungen pro Tag / conversations per day"),
-        "fallback": bar_chart(stats.fallback_rate_per_day, "Fallback-Quote / fallback rate", "%"),
+        "per_day": column_chart(stats.per_day, "Unterhaltungen pro Tag / conversations per day"),
+        "fallback": column_chart(
+            stats.fallback_rate_per_day, "Fallback-Quote / fallback rate", "%"
+        ),
         "intents": bar_chart(stats.top_intents, "Häufigste Intents / top intents"),
     }
     return render(request, "dashboard.html", stats=stats, charts=charts)

@@ -308,7 +308,11 @@ def test_dashboard(watched: Watched, seeded: Seeded) -> None:
     assert page.inner_text("#n-feedback").startswith("50.0 %")
     assert re.fullmatch(r"\d+\.\d %", page.inner_text("#n-fallback"))
     assert page.locator("svg.chart").count() == 3
-    assert page.locator("svg.chart rect.bar").count() > 30
+    assert page.locator("svg.chart rect.bar").count() > 60
+    per_day = re.findall(
+        r"<title>\d\d-\d\d: (\d+)</title>", page.locator("svg.chart").first.inner_html()
+    )
+    assert len(per_day) == 30 and sum(map(int, per_day)) == FILLERS + 5
     assert "greet" in page.locator("svg.chart").nth(2).inner_html()
 
 

@@ -22,7 +22,13 @@ FALLBACK_ACTIONS = {"action_fallback", "action_default_fallback", "action_two_st
 LOW_CONFIDENCE = 0.7
 HANDOFF_INTENT = "human_handoff"
 # Slot and entity values are personal unless known to be harmless.
-VISIBLE_SLOTS = {"language", "requested_slot", "mandate_consent", "certificate_type"}
+VISIBLE_SLOTS = {
+    "language", "requested_slot", "mandate_consent", "certificate_type", "request_filed",
+    "last_reference", "feedback_rating", "feedback_comment", "feedback_log",
+}  # fmt: skip
+# Where the feedback form (actions/services/feedback.py) keeps the citizen's rating.
+FEEDBACK_SLOTS = {"feedback", "feedback_rating"}
+FEEDBACK_LOG_SLOT = "feedback_log"
 VISIBLE_ENTITIES = {"certificate_type", "language"}
 SERVICE_REQUEST = re.compile(r"\bSR-\d{4}-\d{6}\b")
 POSITIVE = {"up", "positive", "good", "yes", "true", "1", "👍", "thumbs_up", "helpful"}
@@ -162,8 +168,12 @@ def _add_user(summary: Summary, data: dict[str, Any]) -> None:
 def _add_slot(summary: Summary, name: str, value: Any) -> None:
     if name == "language" and value in ("de", "en"):
         summary.language = str(value)
-    elif name.startswith("feedback") and value is not None:
+    elif name in FEEDBACK_SLOTS and value is not None:
         summary.feedback = _feedback_of(value) or summary.feedback
+    elif name == FEEDBACK_LOG_SLOT and isinstance(value, list) and value:
+        latest = value[-1]
+        if isinstance(latest, dict):
+            summary.feedback = _feedback_of(latest.get("rating")) or summary.feedback
     elif name == "mandate_reference" and value:
         summary.payment_completed = True
     if isinstance(value, str):

@@ -29,7 +29,9 @@ PAYMENT = dicts(
     user("asdfgh", "nlu_fallback", 0.2, T + 7),
     action("action_fallback", T + 8),
     bot("Your request SR-2026-000123 is filed.", T + 9),
-    slot("feedback", "down", T + 10),
+    slot("feedback_rating", "down", T + 10),
+    slot("feedback_comment", "yes", T + 10.5),
+    slot("feedback_rating", None, T + 10.6),
     user("ich will einen menschen", "human_handoff", 0.95, T + 11),
     paused(T + 12),
 )
@@ -58,6 +60,14 @@ def test_summary_flags() -> None:
     assert s.feedback == "negative" and s.payment_completed
     assert s.service_requests == {"SR-2026-000123"}
     assert s.matches_text("SR-2026") and s.matches_text("HALLO") and not s.matches_text("müll")
+
+
+def test_feedback_from_the_log_of_the_feedback_form() -> None:
+    log = [{"rating": "down", "comment": "-"}, {"rating": "up", "comment": "schnell"}]
+    s = conversation.summarize("c3", dicts(slot("feedback_log", log, T)))
+    assert s.feedback == "positive"
+    turns = conversation.turns(dicts(slot("feedback_log", log, T)))
+    assert "schnell" in turns[0].text  # the comment is for the reviewers, shown as it is
 
 
 def test_a_plain_conversation_has_no_flags() -> None:

@@ -65,7 +65,9 @@ def seed(now: float) -> dict[str, list[Any]]:
             slot("email", "erika@example.org", t + 5),
             slot("mandate_reference", "410020260001-01", t + 6),
             bot("Das Mandat ist unterschrieben.", t + 7),
-            slot("feedback", "up", t + 8),
+            slot("feedback_rating", "up", t + 8),
+            slot("feedback_comment", "no", t + 8.5),  # a comment is no rating
+            slot("feedback_log", [{"reference": None, "rating": "up", "comment": "no"}], t + 9),
         ],
         "conv-fallback": [
             user("wann kommt der sperrmüll", "bulky_waste", 0.91, t + 10),
@@ -84,7 +86,7 @@ def seed(now: float) -> dict[str, list[Any]]:
                 channel="telegram",
             ),
             bot("Which service do you need?", t + 22),
-            slot("feedback", "down", t + 23),
+            slot("feedback_log", [{"reference": "SR-2026-000077", "rating": "down"}], t + 23),
         ],
         "conv-handoff": [
             user("ich will mit einem menschen sprechen", "human_handoff", 0.96, t + 30),

@@ -11,8 +11,8 @@ or the last one (``prefer="past"``) seen from ``today``.
 (datetime.date(2027, 3, 12), datetime.date(2026, 3, 12))
 >>> parse("nächsten Dienstag", today, "future"), parse("next friday", today, "future")
 (datetime.date(2026, 12, 1), datetime.date(2026, 12, 4))
->>> parse("morgen", today, "future")
-datetime.date(2026, 11, 29)
+>>> parse("morgen", today, "future"), parse("seit gestern", today, "past")
+(datetime.date(2026, 11, 29), datetime.date(2026, 11, 27))
 >>> try:
 ...     parse("31.02.", today, "future")
 ... except DateError as error:
@@ -99,7 +99,12 @@ def _weekday(text: str, today: date, prefer: Prefer) -> date | None:
     return today + timedelta(days=days or 7)
 
 
+# Words around a date that dateparser does not read: "seit gestern", "since yesterday".
+_FILLER = re.compile(r"\b(seit|ab|am|vom|dem|den|der|since|on|from|the)\b", re.IGNORECASE)
+
+
 def _dateparser(text: str, today: date, prefer: Prefer) -> date:
+    text = " ".join(_FILLER.sub(" ", text).split()) or text
     base = datetime(today.year, today.month, today.day, 12, 0)
     settings = {
         "PREFER_DATES_FROM": prefer,

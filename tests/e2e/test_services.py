@@ -21,12 +21,14 @@ REFERENCE = re.compile(r"SR-[0-9]{4}-[0-9]{6}")
 def talk(stack: Stack, sender: str, message: str) -> tuple[str, list[dict[str, Any]]]:
     replies = stack.say(sender, message)
     text = "\n".join(str(reply.get("text", "")) for reply in replies)
-    buttons = [b for reply in replies for b in reply.get("buttons", []) or []]  # type: ignore[union-attr]
+    # the buttons of the last question (a welcome message may come first with its own)
+    offered = [reply.get("buttons") for reply in replies if reply.get("buttons")]
+    buttons: list[dict[str, Any]] = list(offered[-1]) if offered else []  # type: ignore[call-overload]
     return text, buttons
 
 
 def conversation(stack: Stack, messages: list[str]) -> list[str]:
-    """Sends the messages; ``<button>`` sends the first button's payload of the last reply."""
+    """Sends the messages; ``<button>`` sends the payload of the last question's first button."""
     sender = "e2e-services-" + uuid.uuid4().hex[:8]
     said: list[str] = []
     buttons: list[dict[str, Any]] = []

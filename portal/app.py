@@ -11,7 +11,14 @@ from sanic.response import HTTPResponse
 from portal import context, openapi
 from portal.http import answer, portal
 from portal.problems import Problem, ProblemErrorHandler, problem_response
-from portal.routes import appointments, exports, invoices, mandates, service_requests
+from portal.routes import (
+    appointments,
+    documents,
+    exports,
+    invoices,
+    mandates,
+    service_requests,
+)
 from portal.schemas import Health
 from portal.settings import Settings
 
@@ -42,6 +49,7 @@ def create_app(settings: Settings) -> Sanic:
         service_requests.bp,
         appointments.bp,
         exports.bp,
+        documents.bp,
     ):
         app.blueprint(blueprint)
     return app

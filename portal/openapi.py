@@ -214,6 +214,29 @@ def _mandate_paths() -> dict[str, Any]:
                 params=[MANDATE_ID],
             )
         },
+        "/documents/{id}/{file}": {
+            "get": _op(
+                "The sealed mandate PDF for the citizen (link from the signing answer)",
+                (
+                    "200",
+                    {
+                        "description": "PDF sealed with the city's key",
+                        "content": {
+                            "application/pdf": {"schema": {"type": "string", "format": "binary"}}
+                        },
+                    },
+                ),
+                (),
+                params=[
+                    MANDATE_ID,
+                    _path("file", "^[0-9a-f]{32}[.]pdf$", "signature of the link, then .pdf"),
+                ],
+                public=True,
+                description="No bearer token: the path carries an HMAC of the mandate id "
+                "(`document_url` of the signing answer). 404 for any wrong part.",
+                extra={"404": _problem("404")},
+            )
+        },
         "/api/v1/mandates/{id}/document": {
             "get": _op(
                 "The sealed mandate PDF (PAdES)",

@@ -14,8 +14,8 @@ from sanic.response import HTTPResponse, raw
 
 from actions.validators import email as email_rules
 from actions.validators import iban as iban_rules
+from portal import document_links, mandate_flow, mandate_text, schemas
 from portal import kassenzeichen as kz
-from portal import mandate_flow, mandate_text, schemas
 from portal.http import answer, parse_body, portal
 from portal.invoice_check import cents
 from portal.mail import Attachment, MailError
@@ -143,7 +143,10 @@ async def sign(request: Request, mandate_id: str) -> HTTPResponse:
             creditor_id=ctx.settings.creditor_id,
             creditor_name=ctx.settings.creditor_name,
             signed_at=row.signed_at.replace(tzinfo=dt.timezone.utc),
-            document_url=f"{ctx.settings.public_url}/api/v1/mandates/{row.id}/document",
+            # The citizen opens this link, so it needs no token (an HMAC in the path instead).
+            document_url=document_links.url(
+                ctx.settings.public_url, ctx.settings.api_token, row.id
+            ),
             first_collection_date=row.first_collection_date,
             sequence_type="FRST",
         )

@@ -179,7 +179,10 @@ def test_sign_activates_and_answers_the_contract(portal: PortalProcess, sink: Ma
     assert signed["creditor_name"] == "Universitätsstadt Marburg"
     assert signed["sequence_type"] == "FRST"
     assert signed["first_collection_date"] >= "2027-01-15"
-    assert signed["document_url"] == f"{portal.url}/api/v1/mandates/{signed['id']}/document"
+    assert re.fullmatch(
+        re.escape(f"{portal.url}/documents/{signed['id']}/") + r"[0-9a-f]{32}\.pdf",
+        signed["document_url"],
+    )
     confirmation = sink.wait_for(body["email"], 2)[1]
     text = confirmation.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert signed["mandate_reference"] in text
@@ -380,3 +383,19 @@ def test_evidence_records_the_signing(portal: PortalProcess, sink: MailSink) -> 
     assert evidence["created_at"] <= evidence["code_sent_at"] <= evidence["signed_at"]
     assert evidence["mandate_reference"] == signed["mandate_reference"]
     assert body["email"] not in json.dumps(mandate)
+
+
+def test_the_citizens_document_link_needs_no_token_and_cannot_be_guessed(
+    portal: PortalProcess, sink: MailSink
+) -> None:
+    _body, signed = create_and_sign(portal, sink, kassenzeichen="4100.2026.0006", amount="312.00")
+    link = signed["document_url"]
+    opened = httpx.get(link, timeout=10)  # no Authorization header, as in a citizen's browser
+    assert opened.status_code == 200
+    assert opened.headers["content-type"] == "application/pdf"
+    assert opened.content.startswith(b"%PDF")
+    base, name = link.rsplit("/", 1)
+    forged = base + "/" + ("0" * 32) + ".pdf"
+    other_id = link.replace(signed["id"], "f" * 32)
+    for wrong in (forged, other_id, base + "/" + name.removesuffix(".pdf"), base):
+        assert_problem(httpx.get(wrong, timeout=10), 404)

@@ -158,11 +158,23 @@ async def issue_description(text: str, turn: Turn) -> str:
     return checks.description(text)
 
 
+async def issue_location(text: str, turn: Turn) -> str:
+    """Street and house number, or a location shared from a messenger (its coordinates come
+    in the message's metadata ``location`` or as text "50.80970, 8.77000")."""
+    shared = (turn.tracker.latest_message.get("metadata") or {}).get("location")
+    if isinstance(shared, dict) and {"latitude", "longitude"} <= shared.keys():
+        return streets.check_coordinates(float(shared["latitude"]), float(shared["longitude"]))
+    found = streets.find_coordinates(text)
+    if found is not None:
+        return streets.check_coordinates(*found)
+    return streets.check(text)
+
+
 class ValidateReportIssueForm(ServiceForm):
     form = "report_issue_form"
     fields = (
         Field("issue_category", issue_category, None, ("kategorie", "art", "category", "kind")),
-        Field("issue_location", address, None, ("ort", "adresse", "location", "address")),
+        Field("issue_location", issue_location, None, ("ort", "adresse", "location", "address")),
         Field("issue_description", issue_description, None, ("beschreibung", "description")),
     )
 

@@ -31,6 +31,7 @@ from actions.validators.errors import InputError
 
 _HOUSE_NUMBER = re.compile(r"^([0-9]{1,4}\s?[a-zA-Z]?(?:\s?[-/]\s?[0-9]{1,4}[a-zA-Z]?)?)\b")
 _POSTCODE = re.compile(r"(?<![0-9])([0-9]{5})(?![0-9])")
+_COORDINATES = re.compile(r"(-?[0-9]{1,2}\.[0-9]{3,})\s*[,; ]\s*(-?[0-9]{1,3}\.[0-9]{3,})")
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class StreetList:
     city: str
     postcodes: tuple[str, ...]
     streets: tuple[str, ...]
+    area: dict[str, float]
 
     def match(self, text: str) -> tuple[str, str] | None:
         """(street in the list's spelling, the rest of the text) or None."""
@@ -61,9 +63,37 @@ def _normalise(text: str) -> str:
 def load_streets() -> StreetList:
     with (data_dir() / "streets.yml").open(encoding="utf-8") as handle:
         raw = yaml.safe_load(handle)
+    area = {key: float(value) for key, value in (raw.get("area") or {}).items()}
     return StreetList(
-        str(raw["city"]), tuple(str(p) for p in raw["postcodes"]), tuple(raw["streets"])
+        str(raw["city"]), tuple(str(p) for p in raw["postcodes"]), tuple(raw["streets"]), area
     )
+
+
+def find_coordinates(text: str) -> tuple[float, float] | None:
+    """Latitude and longitude written as decimals ("50.80970, 8.77000").
+
+    >>> find_coordinates("Standort 50.80970, 8.77000")
+    (50.8097, 8.77)
+    >>> find_coordinates("Markt 9, 35037 Marburg") is None
+    True
+    """
+    match = _COORDINATES.search(text)
+    return (float(match[1]), float(match[2])) if match else None
+
+
+def check_coordinates(latitude: float, longitude: float) -> str:
+    """A shared location inside the city's area, as the text staff read; code ``other_area``.
+
+    >>> check_coordinates(50.8097, 8.77)
+    'Standort 50.80970, 8.77000'
+    """
+    area = load_streets().area
+    inside = area.get("south", -90.0) <= latitude <= area.get("north", 90.0) and area.get(
+        "west", -180.0
+    ) <= longitude <= area.get("east", 180.0)
+    if not inside:
+        raise InputError("location outside the city", code="other_area")
+    return f"Standort {latitude:.5f}, {longitude:.5f}"
 
 
 def check(value: str) -> str:

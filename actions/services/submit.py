@@ -20,7 +20,7 @@ from actions.city import load_city
 from actions.language import current_language
 from actions.payment.common import format_amount, format_date
 from actions.portal_client import Conflict, PortalError, get_portal_client
-from actions.services import forms
+from actions.services import forms, streets
 from actions.services.catalogue import load_catalogue
 from actions.validators.errors import InputError
 
@@ -76,11 +76,15 @@ def payload(form: str, slots: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
             "pickup_date": slots["waste_pickup_date"],
         }
     if form == "report_issue_form":
-        return "issue_report", {
+        report = {
             "category": slots["issue_category"],
             "location": slots["issue_location"],
             "description": slots["issue_description"],
         }
+        shared = streets.find_coordinates(str(slots["issue_location"]))
+        if shared is not None:
+            report.update(latitude=shared[0], longitude=shared[1])
+        return "issue_report", report
     return "dog_registration", {
         "owner_name": slots["dog_owner"],
         "address": slots["dog_address"],

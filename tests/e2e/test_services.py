@@ -110,6 +110,21 @@ def test_issue_report_is_held_by_the_portal(stack: Stack) -> None:
     filed(stack, said, "issue_report")
 
 
+def test_issue_at_a_shared_location(stack: Stack) -> None:
+    said = conversation(
+        stack,
+        [
+            "ich möchte ein schlagloch melden",
+            "litter",
+            "52.52000, 13.40500",  # Berlin: outside the city
+            "50.80970, 8.77000",
+            "überall liegen Glasscherben auf dem Gehweg",
+        ],
+    )
+    assert "nicht als Adresse in Marburg" in said[2]
+    filed(stack, said, "issue_report")
+
+
 def test_dog_registration_is_held_by_the_portal(stack: Stack) -> None:
     said = conversation(
         stack,

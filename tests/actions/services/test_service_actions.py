@@ -144,3 +144,14 @@ def test_feedback_is_kept_on_the_conversation() -> None:
     assert responses(messages) == ["utter_feedback_thanks"]
     log = slot_values(events)["feedback_log"]
     assert log[0]["rating"] == "up" and log[0]["reference"] == "SR-2026-000042"
+
+
+def test_issue_report_sends_shared_coordinates(portal: FakePortal) -> None:
+    slots = {
+        "issue_category": "litter",
+        "issue_location": "Standort 50.80970, 8.77000",
+        "issue_description": "Glasscherben auf dem Gehweg",
+    }
+    run(ActionSubmitServiceRequest(), tracker(slots=slots, events=ended("report_issue_form")))
+    body = portal.sent[-1][2]
+    assert (body["latitude"], body["longitude"]) == (50.8097, 8.77)

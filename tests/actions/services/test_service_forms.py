@@ -194,3 +194,16 @@ def test_every_message_a_form_can_send_exists() -> None:
             )
             assert asked, item.slot
             assert item.confirm or f"utter_invalid_{item.slot}" in known, item.slot
+
+
+def test_location_shared_from_a_messenger() -> None:
+    given = tracker("", slots={"requested_slot": "issue_location"}, active_loop="report_issue_form")
+    given.latest_message["metadata"] = {"location": {"latitude": 50.8097, "longitude": 8.77}}
+    _, events = run(forms.ValidateReportIssueForm(), given)
+    assert slot_values(events)["issue_location"] == "Standort 50.80970, 8.77000"
+
+
+def test_location_outside_the_city_is_refused() -> None:
+    said, values = answer(forms.ValidateReportIssueForm(), "52.5200, 13.4050", "issue_location")
+    assert said == ["utter_invalid_issue_location"]
+    assert values["issue_location"] is None

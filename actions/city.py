@@ -64,11 +64,6 @@ class City:
     def office(self, key: str) -> Office:
         return Office(key, dict(self.raw["offices"][key]))
 
-    def office_for(self, topic: str) -> Office:
-        """The office that helps with a topic (an intent name); the switchboard otherwise."""
-        key = self.raw.get("topics", {}).get(topic, "zentrale")
-        return self.office(str(key))
-
 
 @lru_cache(maxsize=1)
 def load_city() -> City:

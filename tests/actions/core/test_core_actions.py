@@ -11,7 +11,6 @@ from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.city import intent_label, load_city
-from actions.contact import ActionHumanContact, ActionInterimAnswer
 from actions.fallback import ActionFallback
 from actions.language import ActionSwitchLanguage, requested_language
 from actions.session import ActionSessionStart
@@ -112,27 +111,3 @@ def test_a_miss_after_an_understood_message_starts_over() -> None:
     events = [user("nlu_fallback"), user("help"), user("nlu_fallback")]
     dispatcher, _ = run(ActionFallback(), tracker("??", "nlu_fallback", events=events))
     assert dispatcher.messages[0]["response"] == "utter_fallback_suggest"
-
-
-def test_human_contact_names_phone_and_hours() -> None:
-    dispatcher, _ = run(ActionHumanContact(), tracker(intent="human_handoff"))
-    [message] = dispatcher.messages
-    assert message["response"] == "utter_human_contact"
-    assert message["phone"] == load_city().switchboard_phone
-
-
-@pytest.mark.parametrize(
-    ("intent", "office"),
-    [
-        ("register_dog", "finanzservice"),
-        ("bulky_waste", "dbm"),
-        ("request_certificate", "standesamt"),
-    ],
-)
-def test_interim_answer_names_the_responsible_office(intent: str, office: str) -> None:
-    dispatcher, _ = run(ActionInterimAnswer(), tracker(intent=intent))
-    [message] = dispatcher.messages
-    expected = load_city().office(office)
-    assert message["office_name"] == expected.text("name", "de")
-    assert message["office_phone"] == expected.text("phone", "de")
-    assert message["topic"] == intent_label(intent, "de")

@@ -56,6 +56,7 @@ def test_openapi_describes_every_route() -> None:
     for route in app.router.routes:
         path = "/" + route.path.strip("/")
         path = path.replace("<mandate_id:str>", "{id}").replace("<reference:str>", "{reference}")
+        path = path.replace("<file_name:str>", "{file}")
         assert path in paths, path
         for method in route.methods:
             assert method.lower() in paths[path], (method, path)

@@ -14,8 +14,6 @@ import pytest
 from bot.console import accounts
 from bot.console.db import open_console_db
 from tests.e2e.console.console_harness import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     Console,
     action,
     bot,
@@ -134,16 +132,6 @@ def seeded(
         env = console_env(folder, tracker_url, console_db)
         with running_console(folder, env) as console:
             yield Seeded(console, tracker_url, kind, now)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @dataclass

@@ -166,11 +166,14 @@ def test_every_form_needs_the_csrf_token(watched: Watched, seeded: Seeded) -> No
         assert httpx.post(url, data=data, headers=headers).status_code == 403
     page.reload()
     assert "forged" not in page.inner_text("main")
-    login_without_token = httpx.post(
-        f"{seeded.url}/login", data={"username": REVIEWER, "password": REVIEWER_PASSWORD}
+    # The contract lets a client log in with the two fields alone; a cross-site post cannot.
+    forged_login = httpx.post(
+        f"{seeded.url}/login",
+        data={"username": REVIEWER, "password": REVIEWER_PASSWORD},
+        headers={"Origin": "https://evil.example"},
     )
-    assert login_without_token.status_code == 403
-    assert "console_session=" not in login_without_token.headers.get("set-cookie", "")
+    assert forged_login.status_code == 403
+    assert "console_session=" not in forged_login.headers.get("set-cookie", "")
 
 
 def test_filters_search_and_paging(watched: Watched, seeded: Seeded) -> None:

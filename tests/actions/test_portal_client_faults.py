@@ -1,0 +1,129 @@
+"""The portal client against a real portal process that freezes (SIGSTOP) or is gone.
+
+A frozen portal is the honest model of "slow": the request reaches the kernel and waits. The
+client must give up within its timeout with `PortalUnavailable`, and a creation it retries
+after a timeout must leave exactly one mandate behind (the Idempotency-Key).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from actions import portal_client as pc
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "portal"))
+from portal_harness import TOKEN, MailSink, PortalProcess, mail_sink, portal_process
+
+pytestmark = pytest.mark.integration
+
+SHORT = httpx.Timeout(1.0, connect=2.0)
+REQUEST = pc.MandateRequest(
+    kassenzeichen="4100.2026.0005",
+    amount=Decimal("850.00"),
+    account_holder="Max Mustermann",
+    iban="DE89370400440532013000",
+    email="max.faults@example.org",
+    consent_text_version="sepa-mandate-2026-1",
+    channel="test",
+)
+
+
+class CountingTransport(httpx.AsyncHTTPTransport):
+    def __init__(self) -> None:
+        super().__init__()
+        self.requests = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests += 1
+        return await super().handle_async_request(request)
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PortalProcess, MailSink]]:
+    folder = tmp_path_factory.mktemp("faults-portal")
+    (folder / "mail").mkdir()
+    with (
+        mail_sink(folder / "mail") as sink,
+        portal_process(f"sqlite:///{folder / 'portal.db'}", folder / "var", sink.port) as portal,
+    ):
+        yield portal, sink
+
+
+def with_client(portal: PortalProcess, transport: Any = None) -> Any:
+    def run(call: Any) -> Any:
+        async def scenario() -> Any:
+            client = pc.PortalClient(portal.url, TOKEN, transport=transport, timeout=SHORT)
+            try:
+                return await call(client)
+            finally:
+                await client.aclose()
+
+        return asyncio.run(scenario())
+
+    return run
+
+
+def test_a_frozen_portal_is_unavailable_within_the_timeout(
+    running: tuple[PortalProcess, MailSink],
+) -> None:
+    portal, _ = running
+    os.kill(portal.process.pid, signal.SIGSTOP)
+    try:
+        with pytest.raises(pc.PortalUnavailable):
+            with_client(portal)(lambda c: c.lookup_invoice("4100.2026.0001", Decimal("48.00")))
+    finally:
+        os.kill(portal.process.pid, signal.SIGCONT)
+    invoice = with_client(portal)(lambda c: c.lookup_invoice("4100.2026.0001", Decimal("48.00")))
+    assert invoice.purpose  # answers again once it runs
+
+
+def test_a_creation_retried_after_a_timeout_makes_one_mandate(
+    running: tuple[PortalProcess, MailSink],
+) -> None:
+    portal, _ = running
+    transport = CountingTransport()
+    pid = portal.process.pid
+    os.kill(pid, signal.SIGSTOP)
+    # Wake the portal after the first attempt timed out (1 s) and the retry is on its way.
+    waker = threading.Timer(1.4, os.kill, (pid, signal.SIGCONT))
+    waker.start()
+    try:
+        try:
+            created = with_client(portal, transport)(
+                lambda c: c.create_mandate(REQUEST, "faults-retry-after-timeout")
+            )
+        except pc.PortalUnavailable:
+            created = None  # all attempts timed out: still at most one mandate may exist
+    finally:
+        waker.join()
+        os.kill(pid, signal.SIGCONT)
+    assert transport.requests >= 2, "the creation was retried"
+    items = settled_mandates(portal, "4100.2026.0005")
+    assert len(items) <= 1, "a retry must never make a second mandate"
+    if created is not None:
+        assert [item["id"] for item in items] == [created.id]
+
+
+def settled_mandates(portal: PortalProcess, kassenzeichen: str) -> list[dict[str, Any]]:
+    """The mandates once requests still queued in the woken portal are done (polled, 10 s)."""
+    deadline = time.monotonic() + 10
+    previous: list[dict[str, Any]] | None = None
+    while True:
+        listed = portal.client().get("/api/v1/mandates", params={"kassenzeichen": kassenzeichen})
+        items: list[dict[str, Any]] = listed.json()["items"]
+        if items == previous or time.monotonic() > deadline:
+            return items
+        previous = items
+        time.sleep(0.5)

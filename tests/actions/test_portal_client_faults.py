@@ -24,7 +24,7 @@ import pytest
 from actions import portal_client as pc
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "portal"))
-from portal_harness import TOKEN, MailSink, PortalProcess, mail_sink, portal_process
+from portal_harness import TOKEN, MailSink, PortalProcess, sqlite_portal_with_sink
 
 pytestmark = pytest.mark.integration
 
@@ -53,12 +53,8 @@ class CountingTransport(httpx.AsyncHTTPTransport):
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PortalProcess, MailSink]]:
     folder = tmp_path_factory.mktemp("faults-portal")
-    (folder / "mail").mkdir()
-    with (
-        mail_sink(folder / "mail") as sink,
-        portal_process(f"sqlite:///{folder / 'portal.db'}", folder / "var", sink.port) as portal,
-    ):
-        yield portal, sink
+    with sqlite_portal_with_sink(folder) as running:
+        yield running
 
 
 def with_client(portal: PortalProcess, transport: Any = None) -> Any:

@@ -16,7 +16,7 @@ from actions import portal_client as pc
 
 # The portal engineer's harness starts the real portal and mail sink; reuse it.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "portal"))
-from portal_harness import TOKEN, MailSink, PortalProcess, mail_sink, portal_process
+from portal_harness import TOKEN, MailSink, PortalProcess, sqlite_portal_with_sink
 
 pytestmark = pytest.mark.integration
 
@@ -34,12 +34,8 @@ REQUEST = pc.MandateRequest(
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PortalProcess, MailSink]]:
     folder = tmp_path_factory.mktemp("client-portal")
-    (folder / "mail").mkdir()
-    with (
-        mail_sink(folder / "mail") as sink,
-        portal_process(f"sqlite:///{folder / 'portal.db'}", folder / "var", sink.port) as portal,
-    ):
-        yield portal, sink
+    with sqlite_portal_with_sink(folder) as running:
+        yield running
 
 
 def call(portal: PortalProcess, coroutine: Any, token: str = TOKEN) -> Any:

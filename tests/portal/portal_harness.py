@@ -206,3 +206,14 @@ MANDATE = {
     "consent_text_version": "sepa-mandate-2026-1",
     "channel": "test",
 }
+
+
+@contextmanager
+def sqlite_portal_with_sink(folder: Path) -> Iterator[tuple[PortalProcess, MailSink]]:
+    """A mail sink and a portal on SQLite in `folder`: what the action-server tests share."""
+    (folder / "mail").mkdir()
+    with (
+        mail_sink(folder / "mail") as sink,
+        portal_process(f"sqlite:///{folder / 'portal.db'}", folder / "var", sink.port) as portal,
+    ):
+        yield portal, sink

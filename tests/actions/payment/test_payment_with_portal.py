@@ -18,7 +18,7 @@ from actions.portal_client import PortalClient, set_portal_client
 
 # The portal engineer's harness starts the real portal and mail sink; reuse it.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "portal"))
-from portal_harness import TOKEN, mail_sink, portal_process
+from portal_harness import TOKEN, sqlite_portal_with_sink
 
 pytestmark = pytest.mark.integration
 IBAN = "DE89 3704 0044 0532 0130 00"
@@ -27,12 +27,8 @@ IBAN = "DE89 3704 0044 0532 0130 00"
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any]]:
     folder = tmp_path_factory.mktemp("payment-portal")
-    (folder / "mail").mkdir()
-    with (
-        mail_sink(folder / "mail") as sink,
-        portal_process(f"sqlite:///{folder / 'portal.db'}", folder / "var", sink.port) as portal,
-    ):
-        yield portal, sink
+    with sqlite_portal_with_sink(folder) as running:
+        yield running
     set_portal_client(None)
 
 

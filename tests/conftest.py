@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.support.platforms import FakePlatform, running_fake, telegram_answer, whatsapp_answer
 from tests.support.stack import Stack, running_stack
 
 # Debian's Chromium (scripts/system-deps.sh), never a browser a test tool downloads.
@@ -21,10 +24,38 @@ CHROMIUM_ARGS = [
 ]
 
 
+@dataclass
+class Platforms:
+    """The fake Telegram Bot API and WhatsApp Graph API the session's stack replies to."""
+
+    telegram: FakePlatform
+    whatsapp: FakePlatform
+
+    def env(self) -> dict[str, str]:
+        """The channel settings of the stack (../shared/CONTRACT.md), secrets random per run."""
+        return {
+            "TELEGRAM_TOKEN": f"12345:{secrets.token_urlsafe(24)}",
+            "TELEGRAM_WEBHOOK_SECRET": secrets.token_urlsafe(24),
+            "TELEGRAM_API_URL": self.telegram.url,
+            "WHATSAPP_TOKEN": secrets.token_urlsafe(24),
+            "WHATSAPP_PHONE_NUMBER_ID": "106540352242922",
+            "WHATSAPP_APP_SECRET": secrets.token_hex(16),
+            "WHATSAPP_VERIFY_TOKEN": secrets.token_urlsafe(16),
+            "WHATSAPP_API_URL": f"{self.whatsapp.url}/v21.0",
+        }
+
+
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def platforms() -> Iterator[Platforms]:
+    """Real HTTP servers on 127.0.0.1 playing Telegram's and WhatsApp's APIs."""
+    with running_fake(telegram_answer) as telegram, running_fake(whatsapp_answer) as whatsapp:
+        yield Platforms(telegram, whatsapp)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, platforms: Platforms) -> Iterator[Stack]:
     """The whole system, started once per test session (Rasa takes a while to load)."""
-    with running_stack(tmp_path_factory.mktemp("stack")) as running:
+    with running_stack(tmp_path_factory.mktemp("stack"), extra=platforms.env()) as running:
         yield running
 
 

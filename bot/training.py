@@ -53,20 +53,28 @@ def ensure_model(force: bool = False) -> Path:
         return target
     print("model: training (data, domain or config changed) …", flush=True)
     MODELS_DIR.mkdir(exist_ok=True)
-    command = [
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    command = train_command(MODELS_DIR, target.name.removesuffix(".tar.gz"))
+    subprocess.run(command, check=True, cwd=ROOT, env=env)  # noqa: S603 - fixed argv
+    _remove_stale_models(keep=target)
+    return target
+
+
+def train_command(out_dir: Path, name: str) -> list[str]:
+    """`rasa train` on our config, domain and data, writing `out_dir/name.tar.gz`.
+
+    Run in a subprocess: importing rasa takes seconds that a cached model should not cost.
+    """
+    return [
         sys.executable, "-m", "rasa", "train",
         "--config", str(CONFIG),
         "--domain", str(DOMAIN_DIR),
         "--data", *(str(d) for d in TRAINING_DIRS),
-        "--out", str(MODELS_DIR),
-        "--fixed-model-name", target.name.removesuffix(".tar.gz"),
+        "--out", str(out_dir),
+        "--fixed-model-name", name,
         # `make test` validates the data itself (--fail-on-warnings); here it only costs time.
         "--skip-validation",
     ]  # fmt: skip
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
-    subprocess.run(command, check=True, cwd=ROOT, env=env)  # noqa: S603 - fixed argv
-    _remove_stale_models(keep=target)
-    return target
 
 
 KEEP_MODELS = 3

@@ -8,38 +8,21 @@ from __future__ import annotations
 
 import os
 import secrets
-import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
 from bot.health import services, wait_until_ready
+from bot.processes import free_ports, stop
 from bot.settings import PORT_DEFAULTS, ROOT, Settings, resolve
 from bot.training import model_path
 
 READY_TIMEOUT = 420.0
-STOP_TIMEOUT = 30.0
-
-
-def free_ports(count: int) -> list[int]:
-    """Ports the kernel says are free now (held open together so they differ)."""
-    sockets = []
-    try:
-        for _ in range(count):
-            sock = socket.socket()
-            sock.bind(("127.0.0.1", 0))
-            sockets.append(sock)
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 @dataclass
@@ -115,18 +98,3 @@ def running_stack(folder: Path, extra: dict[str, str] | None = None) -> Iterator
         yield stack
     finally:
         stop(process)
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM to the launcher's process group (honcho passes it on), SIGKILL if it hangs."""
-    if process.poll() is not None:
-        return
-    with suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    deadline = time.monotonic() + STOP_TIMEOUT
-    while process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.2)
-    if process.poll() is None:
-        with suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)

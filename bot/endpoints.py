@@ -16,17 +16,28 @@ import yaml
 from bot.settings import Settings
 
 TRACKER_STORE_CLASS = "bot.tracker_store.RedactingSQLTrackerStore"
+# Rasa's own `redis` lock store issues tickets with a GET and a SET: two replicas taking a
+# message of one conversation at the same moment both get in (see bot/lock_store.py).
+LOCK_STORE_CLASS = "bot.lock_store.AtomicRedisLockStore"
+DEFAULT_KEY_PREFIX = "buergerbot"
 
 
-def redis_lock_store(url: str) -> dict[str, Any]:
-    """Rasa's RedisLockStore takes host/port/db/password, not a URL."""
+def redis_lock_store(url: str, key_prefix: str = DEFAULT_KEY_PREFIX) -> dict[str, Any]:
+    """Rasa's Redis lock store (and ours, its subclass) takes host/port/db/password, not a URL.
+
+    Every replica of one assistant must use the same `key_prefix`; a second assistant (or a
+    test) on the same Redis uses another one so that their locks never meet.
+    """
+    if not key_prefix.isalnum():
+        # Rasa would silently fall back to its default prefix and share locks with strangers.
+        raise ValueError(f"REDIS_KEY_PREFIX must be letters and digits only, not {key_prefix!r}")
     parts = urlsplit(url)
     store: dict[str, Any] = {
-        "type": "redis",
+        "type": LOCK_STORE_CLASS,
         "url": parts.hostname or "127.0.0.1",
         "port": parts.port or 6379,
         "db": int(parts.path.lstrip("/") or 0),
-        "key_prefix": "buergerbot",
+        "key_prefix": key_prefix,
     }
     if parts.password:
         store["password"] = parts.password
@@ -42,7 +53,8 @@ def endpoints(settings: Settings) -> dict[str, Any]:
         "tracker_store": {"type": TRACKER_STORE_CLASS, "url": env["TRACKER_DB_URL"]},
     }
     if env.get("REDIS_URL"):
-        config["lock_store"] = redis_lock_store(env["REDIS_URL"])
+        prefix = env.get("REDIS_KEY_PREFIX") or DEFAULT_KEY_PREFIX
+        config["lock_store"] = redis_lock_store(env["REDIS_URL"], prefix)
     return config
 
 

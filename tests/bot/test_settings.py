@@ -55,7 +55,7 @@ def test_lock_store_is_redis_only_when_redis_url_is_set(tmp_path: Path) -> None:
     settings = resolve({"REDIS_URL": "redis://:pw@127.0.0.1:6380/2"}, dotenv=tmp_path / "none")
     assert endpoints(settings)["lock_store"] == redis_lock_store("redis://:pw@127.0.0.1:6380/2")
     assert redis_lock_store("redis://:pw@127.0.0.1:6380/2") == {
-        "type": "redis",
+        "type": "bot.lock_store.AtomicRedisLockStore",
         "url": "127.0.0.1",
         "port": 6380,
         "db": 2,

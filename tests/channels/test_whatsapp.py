@@ -22,8 +22,8 @@ import httpx
 import pytest
 
 from bot.channels.messaging import MAX_BODY_BYTES, RATE_LIMITED
-from bot.channels.whatsapp import (
-    UNSUPPORTED,
+from bot.channels.whatsapp import UNSUPPORTED
+from bot.channels.whatsapp_messages import (
     button_messages,
     read_update,
     shorten,

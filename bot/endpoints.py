@@ -7,13 +7,14 @@ launcher writes `var/endpoints.yml` at every start.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
 
-from bot.settings import Settings
+from bot.settings import Settings, resolve
 
 TRACKER_STORE_CLASS = "bot.tracker_store.RedactingSQLTrackerStore"
 # Rasa's own `redis` lock store issues tickets with a GET and a SET: two replicas taking a
@@ -62,3 +63,26 @@ def write_endpoints(settings: Settings, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(endpoints(settings), sort_keys=False), encoding="utf-8")
     return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m bot.endpoints PATH`: writes the endpoints file from the environment.
+
+    For a Rasa replica started without the launcher (a container, a Kubernetes pod): the same
+    file `make run` writes, so every deployment configures the stores in one place.
+    """
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m bot.endpoints PATH", file=sys.stderr)
+        return 2
+    try:
+        path = write_endpoints(resolve(), Path(args[0]))
+    except (OSError, ValueError) as exc:
+        print(f"bot.endpoints: {exc}", file=sys.stderr)
+        return 1
+    print(f"bot.endpoints: wrote {path}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+import yaml
+
 from bot.endpoints import endpoints, redis_lock_store
+from bot.endpoints import main as endpoints_main
 from bot.settings import PORT_DEFAULTS, SECRET_FACTORIES, resolve
 
 
@@ -70,3 +74,23 @@ def test_tracker_store_is_the_redacting_one(tmp_path: Path) -> None:
         "type": "bot.tracker_store.RedactingSQLTrackerStore",
         "url": "postgresql://x/y",
     }
+
+
+def test_redis_key_prefix_is_configurable_and_checked(tmp_path: Path) -> None:
+    env = {"REDIS_URL": "redis://127.0.0.1:6379/0", "REDIS_KEY_PREFIX": "marburg2"}
+    assert endpoints(resolve(env, dotenv=tmp_path / "n"))["lock_store"]["key_prefix"] == "marburg2"
+    with pytest.raises(ValueError, match="letters and digits"):
+        endpoints(resolve({**env, "REDIS_KEY_PREFIX": "mar:burg"}, dotenv=tmp_path / "n"))
+
+
+def test_endpoints_command_writes_the_file_a_replica_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BUERGERBOT_DOTENV", str(tmp_path / "none"))
+    monkeypatch.setenv("ACTIONS_URL", "http://actions-2:5055/webhook")
+    monkeypatch.setenv("REDIS_URL", "redis://:secret@redis:6379/1")
+    assert endpoints_main([str(tmp_path / "endpoints.yml")]) == 0
+    written = yaml.safe_load((tmp_path / "endpoints.yml").read_text())
+    assert written["action_endpoint"] == {"url": "http://actions-2:5055/webhook"}
+    assert written["lock_store"]["url"] == "redis" and written["lock_store"]["db"] == 1
+    assert endpoints_main([]) == 2

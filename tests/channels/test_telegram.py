@@ -16,6 +16,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -28,7 +29,11 @@ from bot.channels.messaging import RATE_LIMITED, Delivery
 from bot.channels.telegram import SECRET_HEADER, TelegramApi, TelegramInput
 from bot.channels.telegram_updates import EDITED, ONLY_TEXT, PRIVATE_ONLY, TEXT_LIMIT
 from bot.settings import ROOT
+from tests.conftest import Platforms
+from tests.e2e.test_payment import code_for
+from tests.e2e.test_services import REFERENCE
 from tests.support.platforms import Call, FakePlatform, running_fake, telegram_answer
+from tests.support.stack import Stack
 
 TOKEN = "4242:test-token-abc"
 SECRET = "s3cret_token-xyz"
@@ -362,3 +367,242 @@ def test_webhook_info_reads_telegrams_answer(fake: FakePlatform) -> None:
 def test_the_cli_without_token_explains(fake: FakePlatform) -> None:
     done = cli(fake, "webhook-info", TELEGRAM_TOKEN="")
     assert done.returncode == 1 and "TELEGRAM_TOKEN" in done.stderr and fake.calls == []
+
+
+# ---------------------------------------------------------------- the whole system
+
+IBAN = "DE02 1203 0000 0000 2020 51"
+IBAN_LEAKS = ("120300000000202051", "1203 0000 0000", "0000 2020 51", "DE021203")
+
+
+class Chat:
+    """One citizen's private chat with the stack's bot, as Telegram would deliver it."""
+
+    next_update = 10_000_000 + int(uuid.uuid4().int % 1_000_000) * 100
+
+    def __init__(self, stack: Stack, fake: FakePlatform) -> None:
+        self.stack, self.fake = stack, fake
+        self.chat_id = 100_000_000 + int(uuid.uuid4().int % 800_000_000)
+        self.sender = f"telegram:{self.chat_id}"
+        self.url = f"{stack.url('RASA_PORT')}/webhooks/telegram/webhook"
+        self.secret = stack.env["TELEGRAM_WEBHOOK_SECRET"]
+
+    def update(self, **kind: Any) -> dict[str, Any]:
+        Chat.next_update += 1
+        return {"update_id": Chat.next_update, **kind}
+
+    def message(self, **content: Any) -> dict[str, Any]:
+        chat = {"id": self.chat_id, "type": "private", "first_name": "Erika"}
+        return {"message_id": Chat.next_update, "date": 1, "chat": chat, **content}
+
+    def post(self, update: dict[str, Any], headers: dict[str, str] | None = None) -> httpx.Response:
+        sent = {SECRET_HEADER: self.secret} if headers is None else headers
+        return httpx.post(self.url, json=update, headers=sent, timeout=120)
+
+    def replies(self) -> list[Call]:
+        return sent_to(self.fake.answered("/sendMessage"), self.chat_id)
+
+    def say(self, **content: Any) -> list[Call]:
+        """Sends one message; returns the bot's replies to it (sent before the webhook's 200)."""
+        before = len(self.replies())
+        answer = self.post(self.update(message=self.message(**content)))
+        assert answer.status_code == 200, answer.text
+        return self.replies()[before:]
+
+    def text(self, text: str) -> str:
+        return "\n".join(str(call.body["text"]) for call in self.say(text=text))
+
+    def press(self, title: str) -> str:
+        """Presses the button with this title in the latest keyboard the bot sent."""
+        for call in reversed(self.replies()):
+            markup = call.body.get("reply_markup")
+            rows = markup["inline_keyboard"] if markup else []
+            found = [b for row in rows for b in row if b["text"] == title]
+            if found:
+                break
+        else:
+            raise AssertionError(f"no button {title!r} in {self.replies()!r}")
+        query = {
+            "id": uuid.uuid4().hex,
+            "from": {"id": self.chat_id},
+            "message": self.message(reply_markup=markup),
+            "data": found[0]["callback_data"],
+        }
+        before = len(self.replies())
+        answer = self.post(self.update(callback_query=query))
+        assert answer.status_code == 200, answer.text
+        answered = [c.body for c in self.fake.calls if c.path.endswith("/answerCallbackQuery")]
+        assert {"callback_query_id": query["id"]} in answered
+        return "\n".join(str(call.body["text"]) for call in self.replies()[before:])
+
+    def user_texts(self) -> list[str]:
+        """What the assistant's tracker holds as this citizen's messages."""
+        response = httpx.get(
+            f"{self.stack.url('RASA_PORT')}/conversations/{self.sender}/tracker",
+            params={"token": self.stack.env["RASA_AUTH_TOKEN"]},
+            timeout=30,
+        )
+        response.raise_for_status()
+        return [e.get("text") or "" for e in response.json()["events"] if e["event"] == "user"]
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_a_full_conversation_over_telegram(stack: Stack, platforms: Platforms) -> None:
+    chat = Chat(stack, platforms.telegram)
+    welcome = chat.say(text="/start")
+    assert welcome and any("reply_markup" in call.body for call in welcome)
+    assert chat.user_texts() == ["/greet"]
+    faq = chat.text("wie hoch ist die hundesteuer")
+    assert "60 €" in faq and "Quelle:" in faq
+    assert chat.press("Was kannst du?")  # the help menu, its topics as buttons
+    asked = chat.press("Rechnung per Lastschrift bezahlen")
+    assert "Kassenzeichen" in asked
+    address = f"max.{uuid.uuid4().hex[:6]}@example.de"
+    said = [
+        chat.text("Kassenzeichen 4100.2026.0002, 60,00 Euro"),
+        chat.text("Max Mustermann"),
+        chat.text(IBAN),
+        chat.text(address),
+    ]
+    assert "Hundesteuer" in "\n".join(said)
+    assert "DE02 **** **** **** **20 51" in "\n".join(said)
+    assert "Ich ermächtige" in said[-1]
+    signing = chat.press("Ja, ich erteile das Mandat")
+    assert signing
+    confirmed = chat.text(code_for(stack, address))
+    assert "Mandatsreferenz" in confirmed
+    log = stack.log_text()
+    assert not [leak for leak in IBAN_LEAKS if leak in log], "clear IBAN digits in the stack log"
+    assert stack.env["TELEGRAM_TOKEN"] not in log
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_forged_and_unsigned_updates_never_arrive(stack: Stack, platforms: Platforms) -> None:
+    chat = Chat(stack, platforms.telegram)
+    forged = chat.update(message=chat.message(text="Ich möchte meine Rechnung bezahlen"))
+    unsigned = chat.post(forged, headers={})
+    wrong = chat.post(forged, headers={SECRET_HEADER: "forged-" + chat.secret[:8]})
+    assert (unsigned.status_code, wrong.status_code) == (401, 403)
+    assert "Traceback" not in unsigned.text + wrong.text
+    assert chat.user_texts() == [] and chat.replies() == []
+    # The same update with the secret does arrive: the check above could have failed.
+    assert chat.post(forged).status_code == 200
+    assert chat.user_texts() == ["Ich möchte meine Rechnung bezahlen"]
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_other_updates_are_survived(stack: Stack, platforms: Platforms) -> None:
+    chat = Chat(stack, platforms.telegram)
+    first = chat.update(message=chat.message(text="Hallo"))
+    group = {"id": -1001234, "type": "supergroup", "title": "Nachbarn"}
+    for update in (
+        first,
+        first,  # redelivered: handled once
+        chat.update(message=chat.message(sticker={"file_id": "CAAD", "emoji": "👍"})),
+        chat.update(message=chat.message(photo=[{"file_id": "AgAD"}], caption="Schlagloch")),
+        chat.update(message=chat.message(voice={"file_id": "AwAD", "duration": 3})),
+        chat.update(message=chat.message(document={"file_id": "BQAD"})),
+        chat.update(edited_message=chat.message(text="Hallo!", edit_date=2)),
+        chat.update(channel_post={"message_id": 1, "chat": {"id": -100, "type": "channel"}}),
+        chat.update(my_chat_member={"chat": {"id": chat.chat_id, "type": "private"}}),
+        chat.update(message={"message_id": 9, "chat": group, "text": "Hallo zusammen"}),
+    ):
+        answer = chat.post(update)
+        assert answer.status_code == 200, answer.text
+    for broken in (b"{kein json", b"[]", b'{"update_id": 1, "message": "x"}'):
+        answer = httpx.post(
+            chat.url, content=broken, headers={SECRET_HEADER: chat.secret}, timeout=30
+        )
+        assert answer.status_code == 400 and "Traceback" not in answer.text
+    assert chat.user_texts() == ["Hallo"]
+    notes = [c.body["text"] for c in chat.replies()]
+    assert notes.count(ONLY_TEXT) == 4 and notes.count(EDITED) == 1
+    assert sent_to(platforms.telegram.calls, -1001234) == []
+    assert "Hundesteuer" in chat.text("was kostet die hundesteuer")  # and it goes on
+    assert "Traceback" not in stack.log_text()
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_a_shared_location_reports_an_issue(stack: Stack, platforms: Platforms) -> None:
+    chat = Chat(stack, platforms.telegram)
+    chat.text("ich möchte ein schlagloch melden")
+    chat.text("litter")
+    chat.say(location={"latitude": 50.8097, "longitude": 8.77})
+    done = chat.text("überall liegen Glasscherben auf dem Gehweg")
+    assert "50.80970, 8.77000" in chat.user_texts()
+    [reference] = REFERENCE.findall(done)
+    found = httpx.get(
+        f"{stack.url('PORTAL_PORT')}/api/v1/service-requests/{reference}",
+        headers={"Authorization": f"Bearer {stack.env['PORTAL_API_TOKEN']}"},
+        timeout=10,
+    )
+    assert found.status_code == 200 and found.json()["type"] == "issue_report"
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_an_outage_of_the_bot_api_is_survived(stack: Stack, platforms: Platforms) -> None:
+    fake, chat = platforms.telegram, Chat(stack, platforms.telegram)
+    fake.fail_next(2, 503)
+    assert chat.text("Hallo")  # delivered on the third attempt
+    assert len([c for c in fake.calls if c.status == 503]) >= 2
+    fake.fail_next(4, 429)  # every attempt of the next reply
+    lost = chat.say(text="danke")
+    failed = [c for c in fake.calls if c.status == 429 and c.body.get("chat_id") == chat.chat_id]
+    failed_text = str(failed[0].body["text"])
+    assert len(failed) == 4 and failed_text not in [c.body["text"] for c in lost]
+    log = stack.log_text()
+    assert f"sendMessage to chat …{str(chat.chat_id)[-4:]}" in log
+    assert failed_text not in log
+    assert "Hundesteuer" in chat.text("was kostet die hundesteuer")  # the next message works
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_rate_limit_per_sender(stack: Stack, platforms: Platforms) -> None:
+    chat, other = Chat(stack, platforms.telegram), Chat(stack, platforms.telegram)
+    updates = [chat.update(message=chat.message(text=f"danke {n}")) for n in range(20)]
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = [answer.status_code for answer in pool.map(chat.post, updates)]
+    assert statuses == [200] * 20
+    arrived = chat.user_texts()
+    # 10 at once, then one per 2 s: on a slow machine a few more pass, never all of them.
+    assert 10 <= len(arrived) < 20
+    assert 1 <= [c.body["text"] for c in chat.replies()].count(RATE_LIMITED) <= 20 - len(arrived)
+    assert other.text("Hallo")  # another citizen is not limited
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_a_body_over_one_megabyte_is_refused(stack: Stack, platforms: Platforms) -> None:
+    chat = Chat(stack, platforms.telegram)
+    huge = chat.update(message=chat.message(text="x" * 1_100_000))
+    assert chat.post(huge).status_code == 413
+    assert chat.user_texts() == []
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_staff_reach_the_citizen_through_telegram(stack: Stack, platforms: Platforms) -> None:
+    """The console's handoff sends with output_channel=latest: the channel's output is used."""
+    chat = Chat(stack, platforms.telegram)
+    chat.text("Hallo")
+    before = len(chat.replies())
+    answer = httpx.post(
+        f"{stack.url('RASA_PORT')}/conversations/{chat.sender}/tracker/events",
+        params={
+            "token": stack.env["RASA_AUTH_TOKEN"],
+            "output_channel": "latest",
+            "execute_side_effects": "true",
+        },
+        json=[{"event": "bot", "text": "Hier ist Frau Schmidt vom Bürgerbüro."}],
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+    assert [c.body["text"] for c in chat.replies()[before:]] == [
+        "Hier ist Frau Schmidt vom Bürgerbüro."
+    ]

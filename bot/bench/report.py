@@ -64,7 +64,9 @@ class Target:
 
 
 def ratio(ours: float, baseline: float) -> float | None:
-    """>>> ratio(3.0, 2.0)
+    """Ours over the baseline; None when the baseline measured nothing.
+
+    >>> ratio(3.0, 2.0)
     1.5
     >>> ratio(1.0, 0.0) is None
     True

@@ -55,7 +55,9 @@ def open_invoices(path: Path = INVOICES) -> list[Invoice]:
 
 
 def german_amount(amount: Decimal) -> str:
-    """>>> german_amount(Decimal("1234.5"))
+    """The amount as a German citizen writes it.
+
+    >>> german_amount(Decimal("1234.5"))
     '1234,50'
     """
     return f"{amount:.2f}".replace(".", ",")

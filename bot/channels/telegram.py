@@ -70,7 +70,11 @@ class _RedactToken(logging.Filter):
 
 
 def chat_of(recipient_id: str) -> int | str:
-    """The Telegram chat id in a namespaced sender id ("telegram:42" → 42)."""
+    """The Telegram chat id in a namespaced sender id.
+
+    >>> chat_of("telegram:42"), chat_of("telegram:-1001234")
+    (42, -1001234)
+    """
     raw = recipient_id.removeprefix(f"{CHANNEL}:")
     try:
         return int(raw)

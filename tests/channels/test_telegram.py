@@ -606,3 +606,14 @@ def test_staff_reach_the_citizen_through_telegram(stack: Stack, platforms: Platf
     assert [c.body["text"] for c in chat.replies()[before:]] == [
         "Hier ist Frau Schmidt vom Bürgerbüro."
     ]
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_commands_from_the_menu(stack: Stack, platforms: Platforms) -> None:
+    chat = Chat(stack, platforms.telegram)
+    chat.text("Ich möchte meine Rechnung per Lastschrift bezahlen")
+    assert "kein Mandat" in chat.text("/abbrechen")
+    assert chat.text("/hilfe@MarburgBot")
+    assert chat.user_texts()[1:] == ["/cancel", "/help"]
+    assert "Rechnung per Lastschrift bezahlen" in str(chat.replies()[-1].body["reply_markup"])

@@ -9,6 +9,7 @@ turn was delivered, so the fake holds them all by then.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -22,7 +23,7 @@ import httpx
 import pytest
 
 from bot.channels.messaging import MAX_BODY_BYTES, RATE_LIMITED
-from bot.channels.whatsapp import UNSUPPORTED
+from bot.channels.whatsapp import UNSUPPORTED, SenderQueues
 from bot.channels.whatsapp_messages import (
     button_messages,
     read_update,
@@ -472,3 +473,21 @@ def test_shorten_never_exceeds_and_keeps_words() -> None:
             if " " in title:
                 assert short.rstrip("…") in title and title.startswith(short.rstrip("…"))
                 assert title[len(short.rstrip("…"))] == " "  # cut at a word end
+
+
+def test_one_citizens_messages_run_in_order_and_their_queue_is_forgotten() -> None:
+    queues = SenderQueues()
+    done: list[str] = []
+
+    async def handle(sender: str, name: str, pause: float) -> None:
+        async with queues.turn(sender):
+            await asyncio.sleep(pause)
+            done.append(name)
+
+    async def main() -> None:
+        # a's first message is slow; its second must still wait for it, b runs meanwhile
+        await asyncio.gather(handle("a", "a1", 0.3), handle("a", "a2", 0.0), handle("b", "b1", 0.0))
+
+    asyncio.run(main())
+    assert done.index("a1") < done.index("a2") and done.index("b1") < done.index("a1")
+    assert len(queues) == 0

@@ -21,6 +21,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -67,6 +69,35 @@ class _RedactToken(logging.Filter):
         if self.token in message:
             record.msg, record.args = message.replace(self.token, "***"), ()
         return True
+
+
+class UpdateGuard:
+    """Handles each update_id once. Telegram redelivers an update when our answer was slow or
+    lost, and behind a load balancer the redelivery can reach another Rasa replica: with
+    REDIS_URL set the ids are shared there (kept a day, as long as Telegram keeps updates).
+    Should Redis not answer, the replica's own memory still catches most redeliveries."""
+
+    def __init__(self, redis_url: str = "", key_prefix: str = "buergerbot") -> None:
+        self.local = SeenIds()
+        self.redis_url = redis_url
+        self.key_prefix = key_prefix
+        self._redis: Redis | None = None
+
+    async def first_time(self, update_id: int) -> bool:
+        if not self.local.first_time(str(update_id)):
+            return False
+        if not self.redis_url:
+            return True
+        if self._redis is None:  # created in the server's event loop, on first use
+            self._redis = Redis.from_url(
+                self.redis_url, socket_timeout=2.0, socket_connect_timeout=2.0
+            )
+        key = f"{self.key_prefix}:telegram:update:{update_id}"
+        try:
+            return bool(await self._redis.set(key, "1", nx=True, ex=86_400))
+        except RedisError as error:
+            logger.warning("telegram: redelivery guard without Redis (%s)", type(error).__name__)
+            return True
 
 
 def chat_of(recipient_id: str) -> int | str:
@@ -170,9 +201,18 @@ class TelegramInput(InputChannel):
             token=env.get("TELEGRAM_TOKEN", ""),
             secret=env.get("TELEGRAM_WEBHOOK_SECRET", ""),
             api_url=env.get("TELEGRAM_API_URL") or DEFAULT_API_URL,
+            updates=UpdateGuard(
+                env.get("REDIS_URL", ""), env.get("REDIS_KEY_PREFIX") or "buergerbot"
+            ),
         )
 
-    def __init__(self, token: str, secret: str, api_url: str = DEFAULT_API_URL) -> None:
+    def __init__(
+        self,
+        token: str,
+        secret: str,
+        api_url: str = DEFAULT_API_URL,
+        updates: UpdateGuard | None = None,
+    ) -> None:
         self.secret = secret
         self.enabled = bool(token and secret)
         if not self.enabled:
@@ -182,7 +222,7 @@ class TelegramInput(InputChannel):
             )
         self.payloads = ButtonPayloads()
         self.output = TelegramOutput(TelegramApi(api_url, token), self.payloads)
-        self.seen = SeenIds()
+        self.updates = updates or UpdateGuard()
         self.rate_limit = SenderRateLimit()
         self._told_to_wait: OrderedDict[str, None] = OrderedDict()
 
@@ -221,7 +261,7 @@ class TelegramInput(InputChannel):
             except (ValueError, RecursionError):  # broken JSON, bad UTF-8, absurd nesting
                 return _error(400, "bad_request", "Der Inhalt ist kein gültiges JSON.")
             # Answered 200 also when ignored: Telegram redelivers anything else for hours.
-            if inbound is not None and self.seen.first_time(str(inbound.update_id)):
+            if inbound is not None and await self.updates.first_time(inbound.update_id):
                 await self.handle(inbound, on_new_message)
             return response.json({"ok": True})
 

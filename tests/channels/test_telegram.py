@@ -23,10 +23,11 @@ from typing import Any
 import httpx
 import pytest
 from rasa.core.channels.channel import UserMessage
+from redis.asyncio import Redis
 from sanic import Sanic
 
 from bot.channels.messaging import RATE_LIMITED, Delivery
-from bot.channels.telegram import SECRET_HEADER, TelegramApi, TelegramInput
+from bot.channels.telegram import SECRET_HEADER, TelegramApi, TelegramInput, UpdateGuard
 from bot.channels.telegram_updates import EDITED, ONLY_TEXT, PRIVATE_ONLY, TEXT_LIMIT
 from bot.settings import ROOT
 from tests.conftest import Platforms
@@ -73,8 +74,10 @@ def sent_to(calls: list[Call], chat_id: int, method: str = "sendMessage") -> lis
 class Harness:
     """The channel's blueprint served by sanic on 127.0.0.1; what reached 'Rasa' recorded."""
 
-    def __init__(self, fake: FakePlatform, secret: str = SECRET) -> None:
-        self.channel = TelegramInput(token=TOKEN, secret=secret, api_url=fake.url)
+    def __init__(
+        self, fake: FakePlatform, secret: str = SECRET, updates: UpdateGuard | None = None
+    ) -> None:
+        self.channel = TelegramInput(token=TOKEN, secret=secret, api_url=fake.url, updates=updates)
         # Fast retries: the outage tests below wait for every attempt.
         self.channel.output.api = TelegramApi(fake.url, TOKEN, Delivery("telegram", backoff=0.05))
         self.received: list[UserMessage] = []
@@ -310,6 +313,37 @@ def test_platform_outage_retried_then_given_up_without_the_text(
     failures = [r.getMessage() for r in caplog.records if "delivery failed" in r.getMessage()]
     assert len(failures) == 1 and "sendMessage to chat …42" in failures[0]
     assert "geheim" not in caplog.text and TOKEN not in caplog.text
+
+
+def test_replicas_sharing_redis_handle_a_redelivered_update_once(fake: FakePlatform) -> None:
+    prefix = f"tgtest{uuid.uuid4().hex[:8]}"
+    url = "redis://127.0.0.1:6379/0"
+    first, second = (
+        Harness(fake, updates=UpdateGuard(url, prefix)),
+        Harness(fake, updates=UpdateGuard(url, prefix)),
+    )
+    alone = Harness(fake, updates=UpdateGuard(f"redis://127.0.0.1:{free_port()}/0", prefix))
+
+    async def scenario() -> None:
+        update = private(400, 42, text="Hallo")
+        async with first.serving() as client, second.serving():
+            assert (await first.post(client, update)).status_code == 200
+            assert (await second.post(client, update)).status_code == 200  # redelivered there
+            assert (await second.post(client, private(401, 42, text="Weiter"))).status_code == 200
+        async with alone.serving() as client:  # Redis does not answer: still handled, once
+            assert (await alone.post(client, update)).status_code == 200
+            assert (await alone.post(client, update)).status_code == 200
+        redis = Redis.from_url(url)
+        keys = await redis.keys(f"{prefix}:*")
+        if keys:
+            await redis.delete(*keys)
+        await redis.close()
+        assert sorted(keys) == [f"{prefix}:telegram:update:{n}".encode() for n in (400, 401)]
+
+    run(scenario())
+    assert [m.text for m in first.received] == ["Hallo"]
+    assert [m.text for m in second.received] == ["Weiter"]
+    assert [m.text for m in alone.received] == ["Hallo"]
 
 
 # ---------------------------------------------------------------- set-webhook

@@ -37,6 +37,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 CITIZENS = 50
 PAIR_EVERY = 5  # citizens 0, 5, 10, … send two messages at once
 IBAN = "DE89 3704 0044 0532 0130 00"
+LEAKS = ("370400440532013000", "3704 0044 0532", "0532 0130")  # the account digits, in clear
 # Generous: 50 conversations share two cores with two Rasa servers, two action servers,
 # the portal and PostgreSQL; a turn waiting for the lock also waits for the other one.
 TIMEOUT = httpx.Timeout(180.0, connect=30.0)
@@ -133,6 +134,8 @@ def stored_events(cluster: Cluster) -> dict[str, list[dict[str, Any]]]:
         connection.close()
     events: dict[str, list[dict[str, Any]]] = {}
     for sender, data in rows:
+        # The redacting tracker store masks every IBAN on PostgreSQL as on SQLite.
+        assert not any(leak in data for leak in LEAKS), f"{sender}: clear IBAN stored"
         events.setdefault(sender, []).append(json.loads(data))
     return events
 

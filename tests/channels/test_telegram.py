@@ -27,7 +27,7 @@ from redis.asyncio import Redis
 from sanic import Sanic
 
 from bot.channels.messaging import RATE_LIMITED, Delivery
-from bot.channels.telegram import SECRET_HEADER, TelegramApi, TelegramInput, UpdateGuard
+from bot.channels.telegram import SECRET_HEADER, SORRY, TelegramApi, TelegramInput, UpdateGuard
 from bot.channels.telegram_updates import EDITED, ONLY_TEXT, PRIVATE_ONLY, TEXT_LIMIT
 from bot.settings import ROOT
 from tests.conftest import Platforms
@@ -313,6 +313,26 @@ def test_platform_outage_retried_then_given_up_without_the_text(
     failures = [r.getMessage() for r in caplog.records if "delivery failed" in r.getMessage()]
     assert len(failures) == 1 and "sendMessage to chat …42" in failures[0]
     assert "geheim" not in caplog.text and TOKEN not in caplog.text
+
+
+def test_a_failing_assistant_gets_an_apology_not_a_500(
+    fake: FakePlatform, caplog: pytest.LogCaptureFixture
+) -> None:
+    harness = Harness(fake)
+
+    async def broken(message: UserMessage) -> None:
+        raise RuntimeError(f"model exploded on {message.text}")
+
+    async def scenario() -> int:
+        async with harness.serving() as client:
+            return (await harness.post(client, private(500, 42, text="geheim-vier"))).status_code
+
+    harness.on_new_message = broken  # type: ignore[method-assign]  # Rasa failing
+    with caplog.at_level("INFO"):
+        assert run(scenario()) == 200
+    assert [c.body["text"] for c in sent_to(fake.calls, 42)] == [SORRY]
+    assert "update 500 of chat …42 failed (RuntimeError)" in caplog.text
+    assert "geheim" not in caplog.text
 
 
 def test_replicas_sharing_redis_handle_a_redelivered_update_once(fake: FakePlatform) -> None:

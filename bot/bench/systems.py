@@ -46,16 +46,29 @@ def quiet_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def is_rasa_server(process: psutil.Process) -> bool:
-    """`rasa run …` started as a script (`python …/bin/rasa run`) or as the console entry."""
-    try:
-        argv = process.cmdline()
-    except (psutil.NoSuchProcess, psutil.AccessDenied):
-        return False
-    for i, arg in enumerate(argv[:2]):
-        if Path(arg).name == "rasa" and argv[i + 1 : i + 2] == ["run"]:
+def is_rasa_server(argv: list[str]) -> bool:
+    """`rasa run …` as a script or console entry, or our `python -m bot.rasa_server run …`.
+
+    >>> is_rasa_server([".venv/bin/python", ".venv/bin/rasa", "run", "--port", "5005"])
+    True
+    >>> is_rasa_server(["python", "-m", "bot.rasa_server", "run", "--model", "m.tar.gz"])
+    True
+    >>> is_rasa_server(["/bin/sh", "-c", "python -m bot.rasa_server run --model m.tar.gz"])
+    False
+    >>> is_rasa_server(["python", "-m", "rasa_sdk", "--actions", "actions"])
+    False
+    """
+    for i, arg in enumerate(argv[:3]):
+        if Path(arg).name in ("rasa", "bot.rasa_server") and argv[i + 1 : i + 2] == ["run"]:
             return True
     return False
+
+
+def _argv(process: psutil.Process) -> list[str]:
+    try:
+        return [str(arg) for arg in process.cmdline()]
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return []
 
 
 class MemorySampler:
@@ -74,7 +87,7 @@ class MemorySampler:
             candidates = [root, *root.children(recursive=True)]
         except psutil.NoSuchProcess:
             return None
-        return next((p for p in candidates if is_rasa_server(p)), None)
+        return next((p for p in candidates if is_rasa_server(_argv(p))), None)
 
     def _rss(self, server: psutil.Process) -> int:
         total = 0

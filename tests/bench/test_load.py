@@ -1,0 +1,46 @@
+"""The load generator against the session's running system (no baseline, no training)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from bot.bench.load import run_load
+from bot.bench.scenarios import citizen_conversations, open_invoices
+from bot.bench.stats import summarize
+from bot.bench.systems import MemorySampler
+from tests.support.stack import Stack
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+def test_five_citizens_cover_every_kind_without_errors(stack: Stack) -> None:
+    invoices = open_invoices()
+    mix = citizen_conversations(0, invoices)
+    expected_kinds = {turn.kind for conversation in mix for turn in conversation.turns}
+    # Five citizens start at once, each with a different conversation of the mix (citizen n
+    # starts at the n-th), so every kind of turn is exercised.
+    with MemorySampler(stack.process.pid) as memory:
+        load = asyncio.run(
+            run_load(
+                stack.url("RASA_PORT"),
+                lambda n: citizen_conversations(n, invoices),
+                citizens=5,
+                conversations=5,
+                timeout=60.0,
+                sender_prefix="test-bench",
+                label="test",
+                progress=False,
+            )
+        )
+        deadline = time.monotonic() + 10  # at least one sample, however fast the load was
+        while memory.samples == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    summary = summarize(load.results, 5, load.conversations, load.seconds)
+    assert summary.errors == 0, summary.error_samples
+    assert load.conversations == 5
+    assert set(summary.kinds) == expected_kinds
+    assert summary.turns == sum(len(c.turns) for c in mix)
+    assert memory.peak_bytes > 50_000_000  # the Rasa server process was found and measured

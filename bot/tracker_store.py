@@ -30,7 +30,14 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
         for event in super()._additional_events(session, tracker):
-            redacted = Event.from_parameters(redact(event.as_dict()))
+            original = event.as_dict()
+            masked = redact(original)
+            if masked == original:
+                # Nothing IBAN-shaped: most events. Rebuilding them would cost a lookup of the
+                # event class among all of Rasa's event types, per event and turn (issue 9).
+                yield event
+                continue
+            redacted = Event.from_parameters(masked)
             if redacted is None:  # only for event types Rasa does not know: never store raw
                 raise ValueError(f"cannot redact event of type {event.type_name!r}")
             yield redacted

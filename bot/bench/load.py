@@ -131,7 +131,9 @@ async def _citizen(
         sink.extend(results)
         done += 1
         bar.update(1)
-        bar.set_postfix(turns=len(sink), errors=sum(r.error is not None for r in sink))
+        bar.set_postfix(
+            turns=len(sink), errors=sum(r.error is not None for r in sink), refresh=False
+        )
     return done
 
 

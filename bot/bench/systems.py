@@ -176,6 +176,7 @@ def our_system(folder: Path, model: Path) -> Iterator[Running]:
 def init_baseline(folder: Path) -> tuple[Path, float]:
     """`rasa init` (which trains the moodbot); returns its folder and the seconds it took."""
     project = folder / "moodbot"
+    project.mkdir()  # rasa init refuses a folder that does not exist
     log = folder / "baseline-init.log"
     started = time.monotonic()
     with log.open("wb") as out:

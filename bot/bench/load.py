@@ -9,6 +9,7 @@ conversation, since the next message would no longer fit.
 from __future__ import annotations
 
 import asyncio
+import random
 import sys
 import time
 from collections.abc import Callable
@@ -101,11 +102,13 @@ async def _converse(
     buttons: list[dict[str, Any]] = []
     for turn in conversation.turns:
         message = turn.message
-        if turn.press_first_button:
+        if turn.press_button:
             if not buttons:
                 results.append(TurnResult(turn.kind, time.monotonic(), 0.0, "no button offered"))
                 return results
-            message = str(buttons[0].get("payload", ""))
+            # A random offered day, as people choose: all on the first would fill it (the
+            # portal takes 20 pickups a day) and turn later bookings into refusals.
+            message = str(random.choice(buttons).get("payload", ""))
         result, replies = await _turn(client, sender, turn, message)
         results.append(result)
         if result.error is not None:

@@ -27,8 +27,8 @@ class Turn:
     message: str
     # The reply must contain every one of these (case-sensitive, as the citizen reads it).
     expect: tuple[str, ...]
-    # Send the payload of the first button of the previous reply instead of `message`.
-    press_first_button: bool = False
+    # Send the payload of one of the buttons of the previous reply instead of `message`.
+    press_button: bool = False
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,7 @@ def bulky_waste() -> Conversation:
                 "Sofa, zwei Stühle und ein Schrank",
                 ("An welchem dieser Tage",),
             ),
-            Turn("service_request", "", ("Vorgangsnummer: SR-",), press_first_button=True),
+            Turn("service_request", "", ("Vorgangsnummer: SR-",), press_button=True),
             Turn("feedback", "ja", ("noch etwas dazu sagen",)),
             Turn("feedback", "nein", ("Danke für Ihre Rückmeldung",)),
         ),

@@ -237,6 +237,7 @@ def write_plot(ours: SystemRun, baseline: SystemRun | None, folder: Path, stamp:
 
     matplotlib.use("Agg")  # no display; must precede pyplot
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
 
     runs = [run for run in (ours, baseline) if run is not None]
     colours = {"ours": "#1f77b4", "baseline": "#ff7f0e"}
@@ -257,6 +258,11 @@ def write_plot(ours: SystemRun, baseline: SystemRun | None, folder: Path, stamp:
             patch.set_facecolor(colour)
             patch.set_alpha(0.6)
         axis.set_xscale("log")
+        # 20, 50, 100, 200 rather than 10^2 and unlabelled minor ticks
+        axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        axis.xaxis.set_minor_formatter(
+            FuncFormatter(lambda value, _: f"{value:g}" if f"{value:g}"[0] in "25" else "")
+        )
         axis.set_xlabel("latency (ms, log scale); whiskers p5–p95")
         axis.set_title(title)
         axis.grid(axis="x", which="both", alpha=0.3)

@@ -12,6 +12,9 @@ import httpx
 from bot.settings import Settings
 
 TIMEOUT = httpx.Timeout(2.0)
+# A check of a service that is not up yet fails at once (connection refused), so polling often
+# costs nothing and tells `make run` it is ready within a fifth of a second.
+POLL_INTERVAL = 0.2
 
 
 @dataclass(frozen=True)
@@ -75,5 +78,5 @@ def wait_until_ready(
     while pending and time.monotonic() < deadline and not stop():
         pending = [service for service in pending if not service.check()]
         if pending:
-            time.sleep(0.5)
+            time.sleep(POLL_INTERVAL)
     return pending

@@ -110,7 +110,9 @@ def note(text: str) -> None:
 def bench(args: argparse.Namespace, folder: Path, stamp: str) -> tuple[SystemRun, SystemRun | None]:
     model = args.model or model_path()
     if not model.is_file():
-        raise StartFailed(f"Kein Modell unter {model}: erst `make train` / no model, train first")
+        raise StartFailed(
+            f"Kein Modell unter {model}: bitte erst `make train` / no model there: `make train`"
+        )
     invoices = open_invoices()
     training = None
     if not args.skip_training:

@@ -118,10 +118,42 @@ class SenderRateLimit:
     True
     """
 
-    burst: int = 10
+    # 20 at once is more than a person types, even a scripted conversation with corrections
+    # fits; 30 a minute after that keeps one flooding sender from taking the Rasa server's time.
+    burst: int = 20
     per_minute: float = 30.0
     max_senders: int = 10_000
     _buckets: OrderedDict[str, tuple[float, float]] = field(default_factory=OrderedDict)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> SenderRateLimit:
+        """`CHANNEL_RATE_BURST` and `CHANNEL_RATE_PER_MINUTE`, when set, else the defaults.
+
+        >>> SenderRateLimit.from_env({}).burst, SenderRateLimit.from_env({}).per_minute
+        (20, 30.0)
+        >>> env = {"CHANNEL_RATE_BURST": "5", "CHANNEL_RATE_PER_MINUTE": "6"}
+        >>> limit = SenderRateLimit.from_env(env)
+        >>> limit.burst, limit.per_minute
+        (5, 6.0)
+        >>> SenderRateLimit.from_env({"CHANNEL_RATE_BURST": "0"})
+        Traceback (most recent call last):
+        ValueError: CHANNEL_RATE_BURST must be a whole number of at least 1, not '0'
+        """
+        burst = env.get("CHANNEL_RATE_BURST") or str(cls.burst)
+        per_minute = env.get("CHANNEL_RATE_PER_MINUTE") or str(cls.per_minute)
+        if not burst.isdigit() or int(burst) < 1:
+            raise ValueError(
+                f"CHANNEL_RATE_BURST must be a whole number of at least 1, not {burst!r}"
+            )
+        try:
+            rate = float(per_minute)
+        except ValueError:
+            rate = 0.0
+        if not rate > 0:
+            raise ValueError(
+                f"CHANNEL_RATE_PER_MINUTE must be a number above 0, not {per_minute!r}"
+            )
+        return cls(burst=int(burst), per_minute=rate)
 
     def allow(self, sender: str, now: float | None = None) -> bool:
         now = time.monotonic() if now is None else now

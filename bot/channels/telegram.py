@@ -223,7 +223,7 @@ class TelegramInput(InputChannel):
         self.payloads = ButtonPayloads()
         self.output = TelegramOutput(TelegramApi(api_url, token), self.payloads)
         self.updates = updates or UpdateGuard()
-        self.rate_limit = SenderRateLimit()
+        self.rate_limit = SenderRateLimit.from_env(os.environ)
         self._told_to_wait: OrderedDict[str, None] = OrderedDict()
 
     def get_output_channel(self) -> OutputChannel:

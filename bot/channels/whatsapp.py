@@ -190,7 +190,7 @@ class WhatsAppInput(InputChannel):
         delivery: Delivery | None = None,
     ) -> None:
         self.config = config
-        self.rate_limit = rate_limit or SenderRateLimit()
+        self.rate_limit = rate_limit or SenderRateLimit.from_env(os.environ)
         self.seen = SeenIds()
         self.delivery = delivery or Delivery(
             CHANNEL, headers={"Authorization": f"Bearer {config.token}"}

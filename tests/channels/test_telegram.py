@@ -26,7 +26,7 @@ from rasa.core.channels.channel import UserMessage
 from redis.asyncio import Redis
 from sanic import Sanic
 
-from bot.channels.messaging import RATE_LIMITED, Delivery
+from bot.channels.messaging import RATE_LIMITED, Delivery, SenderRateLimit
 from bot.channels.telegram import SECRET_HEADER, SORRY, TelegramApi, TelegramInput, UpdateGuard
 from bot.channels.telegram_updates import EDITED, ONLY_TEXT, PRIVATE_ONLY, TEXT_LIMIT
 from bot.settings import ROOT
@@ -619,14 +619,17 @@ def test_an_outage_of_the_bot_api_is_survived(stack: Stack, platforms: Platforms
 @pytest.mark.slow
 def test_rate_limit_per_sender(stack: Stack, platforms: Platforms) -> None:
     chat, other = Chat(stack, platforms.telegram), Chat(stack, platforms.telegram)
-    updates = [chat.update(message=chat.message(text=f"danke {n}")) for n in range(20)]
-    with ThreadPoolExecutor(max_workers=20) as pool:
+    burst = SenderRateLimit().burst  # the stack runs with the default limit
+    flood = burst + 10
+    updates = [chat.update(message=chat.message(text=f"danke {n}")) for n in range(flood)]
+    with ThreadPoolExecutor(max_workers=flood) as pool:
         statuses = [answer.status_code for answer in pool.map(chat.post, updates)]
-    assert statuses == [200] * 20
+    assert statuses == [200] * flood
     arrived = chat.user_texts()
-    # 10 at once, then one per 2 s: on a slow machine a few more pass, never all of them.
-    assert 10 <= len(arrived) < 20
-    assert 1 <= [c.body["text"] for c in chat.replies()].count(RATE_LIMITED) <= 20 - len(arrived)
+    # `burst` at once, then one per 2 s: on a slow machine a few more pass, never all of them.
+    assert burst <= len(arrived) < flood
+    replies = [c.body["text"] for c in chat.replies()]
+    assert 1 <= replies.count(RATE_LIMITED) <= flood - len(arrived)
     assert other.text("Hallo")  # another citizen is not limited
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.channels.messaging import MAX_BODY_BYTES, RATE_LIMITED
+from bot.channels.messaging import MAX_BODY_BYTES, RATE_LIMITED, SenderRateLimit
 from bot.channels.whatsapp import UNSUPPORTED, SenderQueues
 from bot.channels.whatsapp_messages import (
     button_messages,
@@ -351,11 +351,12 @@ def test_several_messages_in_one_update_are_handled_in_order(citizen: Citizen) -
 
 @integration
 def test_rate_limit_per_sender(citizen: Citizen, stack: Stack, platforms: Platforms) -> None:
-    # Stickers cost the assistant nothing but count like messages; ten fill the bucket.
-    flood = [citizen.message("sticker", {"id": str(n)}) for n in range(10)]
+    # Stickers cost the assistant nothing but count like messages; `burst` fill the bucket.
+    burst = SenderRateLimit().burst  # the stack runs with the default limit
+    flood = [citizen.message("sticker", {"id": str(n)}) for n in range(burst)]
     flood += [citizen.text("Hallo"), citizen.text("Hallo nochmal")]
     assert citizen.post(citizen.update(*flood)).status_code == 200
-    replies = citizen.fake.wait_for(lambda _: len(citizen.calls()) >= 11)
+    replies = citizen.fake.wait_for(lambda _: len(citizen.calls()) >= burst + 1)
     assert replies
     neighbour = Citizen(stack, platforms.whatsapp)  # another sender is not limited
     assert neighbour.say("Hallo")
@@ -364,8 +365,8 @@ def test_rate_limit_per_sender(citizen: Citizen, stack: Stack, platforms: Platfo
     assert citizen.post(citizen.update(later)).status_code == 200
     citizen.wait_turn(later["id"])
     texts = [text_of(c.body) for c in citizen.calls()]
-    assert texts[:11] == [UNSUPPORTED] * 10 + [RATE_LIMITED]
-    assert RATE_LIMITED not in texts[11:]
+    assert texts[: burst + 1] == [UNSUPPORTED] * burst + [RATE_LIMITED]
+    assert RATE_LIMITED not in texts[burst + 1 :]
     assert citizen.user_texts() == ["Danke"]
 
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
 import time
 from contextlib import suppress
+from pathlib import Path
+
+from bot.settings import PORT_DEFAULTS
 
 STOP_TIMEOUT = 30.0
 
@@ -24,6 +28,28 @@ def free_ports(count: int) -> list[int]:
     finally:
         for sock in sockets:
             sock.close()
+
+
+def isolated_env(folder: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """An environment for a whole system of our own: free ports, SQLite databases and state
+    in `folder`, random secrets, no `.env` and no Redis, so it never meets a developer's
+    running system; `extra` last."""
+    env = {key: value for key, value in os.environ.items() if key not in PORT_DEFAULTS}
+    env.update({name: str(port) for name, port in zip(PORT_DEFAULTS, free_ports(6), strict=True)})
+    env.update(
+        {
+            "BIND_HOST": "127.0.0.1",
+            "BUERGERBOT_DOTENV": os.devnull,
+            "VAR_DIR": str(folder / "var"),
+            "TRACKER_DB_URL": f"sqlite:///{folder / 'tracker.db'}",
+            "PORTAL_DB_URL": f"sqlite:///{folder / 'portal.db'}",
+            "PORTAL_API_TOKEN": secrets.token_urlsafe(16),
+            "RASA_AUTH_TOKEN": secrets.token_urlsafe(16),
+        }
+    )
+    env.pop("REDIS_URL", None)
+    env.update(extra or {})
+    return env
 
 
 def stop(process: subprocess.Popen[bytes], timeout: float = STOP_TIMEOUT) -> None:

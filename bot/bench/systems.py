@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import platform
-import secrets
 import subprocess
 import sys
 import threading
@@ -25,8 +24,8 @@ from typing import Any
 import psutil
 
 from bot.health import Service, http_ok, services, wait_until_ready
-from bot.processes import free_ports, stop
-from bot.settings import PORT_DEFAULTS, ROOT, resolve
+from bot.processes import free_ports, isolated_env, stop
+from bot.settings import ROOT, resolve
 from bot.training import train_command
 
 READY_TIMEOUT = 600.0
@@ -124,25 +123,6 @@ class Running:
     log: Path
 
 
-def our_env(folder: Path) -> dict[str, str]:
-    """Free ports, fresh SQLite databases and random secrets; no `.env`, no Redis."""
-    env = {key: value for key, value in os.environ.items() if key not in PORT_DEFAULTS}
-    env.update({name: str(port) for name, port in zip(PORT_DEFAULTS, free_ports(6), strict=True)})
-    env.update(
-        {
-            "BIND_HOST": "127.0.0.1",
-            "BUERGERBOT_DOTENV": os.devnull,
-            "VAR_DIR": str(folder / "var"),
-            "TRACKER_DB_URL": f"sqlite:///{folder / 'tracker.db'}",
-            "PORTAL_DB_URL": f"sqlite:///{folder / 'portal.db'}",
-            "PORTAL_API_TOKEN": secrets.token_urlsafe(16),
-            "RASA_AUTH_TOKEN": secrets.token_urlsafe(16),
-        }
-    )
-    env.pop("REDIS_URL", None)
-    return env
-
-
 def _tail(log: Path, chars: int = 3000) -> str:
     return log.read_text(encoding="utf-8", errors="replace")[-chars:]
 
@@ -150,7 +130,7 @@ def _tail(log: Path, chars: int = 3000) -> str:
 @contextmanager
 def our_system(folder: Path, model: Path) -> Iterator[Running]:
     """Every service of the Procfile; ready when every health check passes."""
-    settings = resolve(our_env(folder), dotenv=Path(os.devnull))
+    settings = resolve(isolated_env(folder), dotenv=Path(os.devnull))
     log = folder / "ours.log"
     started = time.monotonic()
     with log.open("wb") as out:

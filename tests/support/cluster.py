@@ -22,9 +22,9 @@ from pathlib import Path
 from bot.endpoints import write_endpoints
 from bot.health import Service, http_ok, smtp_ok, wait_until_ready
 from bot.launcher import process_env
+from bot.processes import free_ports, isolated_env, stop
 from bot.settings import ROOT, resolve
 from bot.training import model_path
-from tests.support.stack import free_ports, stack_env, stop
 
 PG_ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=5"
 PG_URL = "postgresql://postgres@127.0.0.1:5432/{name}"
@@ -155,7 +155,7 @@ def running_cluster(folder: Path) -> Iterator[Cluster]:
             "REDIS_URL": REDIS_URL,
             "REDIS_KEY_PREFIX": prefix,
         }
-        settings = resolve(stack_env(folder, extra), dotenv=Path(os.devnull))
+        settings = resolve(isolated_env(folder, extra), dotenv=Path(os.devnull))
         cluster = Cluster(folder, process_env(settings, model), [], tracker_db, prefix)
         for sub in ("mail", "keys", "logs"):
             (Path(cluster.env["VAR_DIR"]) / sub).mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,6 @@ its own SQLite databases and mail folder, so tests never touch `var/` or a devel
 from __future__ import annotations
 
 import os
-import secrets
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,8 +17,8 @@ from pathlib import Path
 import httpx
 
 from bot.health import services, wait_until_ready
-from bot.processes import free_ports, stop
-from bot.settings import PORT_DEFAULTS, ROOT, Settings, resolve
+from bot.processes import isolated_env, stop
+from bot.settings import ROOT, Settings, resolve
 from bot.training import model_path
 
 READY_TIMEOUT = 420.0
@@ -54,31 +53,12 @@ class Stack:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
 
-def stack_env(folder: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if key not in PORT_DEFAULTS}
-    env.update({name: str(port) for name, port in zip(PORT_DEFAULTS, free_ports(6), strict=False)})
-    env.update(
-        {
-            "BIND_HOST": "127.0.0.1",
-            "BUERGERBOT_DOTENV": os.devnull,
-            "VAR_DIR": str(folder / "var"),
-            "TRACKER_DB_URL": f"sqlite:///{folder / 'tracker.db'}",
-            "PORTAL_DB_URL": f"sqlite:///{folder / 'portal.db'}",
-            "PORTAL_API_TOKEN": secrets.token_urlsafe(16),
-            "RASA_AUTH_TOKEN": secrets.token_urlsafe(16),
-        }
-    )
-    env.pop("REDIS_URL", None)
-    env.update(extra or {})
-    return env
-
-
 @contextmanager
 def running_stack(folder: Path, extra: dict[str, str] | None = None) -> Iterator[Stack]:
     model = model_path()
     if not model.is_file():
         raise RuntimeError(f"no trained model at {model}: run `make train` first")
-    env = stack_env(folder, extra)
+    env = isolated_env(folder, extra)
     settings = resolve(env, dotenv=Path(os.devnull))
     log = folder / "stack.log"
     with log.open("wb") as out:

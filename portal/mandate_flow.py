@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -251,16 +252,49 @@ def _activate(portal: Portal, conn: Connection, row: Row, now: dt.datetime) -> N
     )
 
 
+# A new code is mailed at most once a minute while the last one still works: each resend
+# sends a mail to the citizen's address, and nobody should be able to flood it.
+RESEND_COOLDOWN_SECONDS = 60
+
+
+def resend_wait(
+    sent_at: dt.datetime | None, expires_at: dt.datetime | None, now: dt.datetime
+) -> int:
+    """Seconds until a new code may be mailed; 0 when it may be mailed now.
+
+    >>> t = dt.datetime(2026, 11, 28, 9, 0, 0)
+    >>> resend_wait(t, t + dt.timedelta(minutes=15), t + dt.timedelta(seconds=20))
+    40
+    >>> resend_wait(t, t + dt.timedelta(minutes=15), t + dt.timedelta(seconds=60))
+    0
+    >>> resend_wait(t, t + dt.timedelta(seconds=5), t + dt.timedelta(seconds=6))  # expired
+    0
+    """
+    if sent_at is None or (expires_at is not None and expires_at <= now):
+        return 0
+    waited = (now - sent_at).total_seconds()
+    return max(0, math.ceil(RESEND_COOLDOWN_SECONDS - waited))
+
+
 def resend(portal: Portal, mandate_id: str) -> tuple[Row, str]:
     with portal.engine.begin() as conn:
         row = store.get(conn, mandate_id, lock=True)
+        now = portal.now()
+        wait = 0 if row is None else resend_wait(row.code_sent_at, row.code_expires_at, now)
         if row is None:
             outcome: Problem | str = Problem(404, "Dieses Mandat gibt es nicht. / No such mandate.")
         elif row.status != "pending_signature":
             outcome = _not_pending(row.status)
+        elif wait:
+            outcome = Problem(
+                429,
+                f"Ein neuer Code wurde eben erst versandt; bitte in {wait} Sekunden erneut"
+                f" versuchen. / A new code was sent moments ago; try again in {wait} seconds.",
+                headers={"Retry-After": str(wait)},
+                retry_after=wait,
+            )
         else:
             outcome = new_code()
-            now = portal.now()
             store.update(
                 conn,
                 mandate_id,

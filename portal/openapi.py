@@ -201,9 +201,11 @@ def _mandate_paths() -> dict[str, Any]:
             "post": _op(
                 "Mail a new signing code (the old one stops working)",
                 ("200", _json("CodeResent", "A new code was mailed")),
-                ("404", "409", "503"),
+                ("404", "409", "429", "503"),
                 params=[MANDATE_ID],
-                description="Failed attempts are kept: three wrong codes in all reject it.",
+                description="Failed attempts are kept: three wrong codes in all reject it. "
+                "While the last code still works, a new one is mailed at most once a minute "
+                "(429 with Retry-After).",
             )
         },
         "/api/v1/mandates/{id}/revoke": {

@@ -231,6 +231,21 @@ def test_unknown_mandate_ids_are_404(portal: PortalProcess) -> None:
         assert_problem(sign, 404)
 
 
+def test_a_new_code_is_mailed_at_most_once_a_minute(portal: PortalProcess, sink: MailSink) -> None:
+    body = mandate_body()
+    mandate_id = create(portal, body).json()["id"]
+    code = sink.code_for(body["email"])
+    client = portal.client()
+    for _ in range(3):  # a flood of resends mails nothing more
+        problem = assert_problem(client.post(f"/api/v1/mandates/{mandate_id}/resend-code"), 429)
+        wait = int(problem["retry_after"])  # type: ignore[call-overload]
+        assert 1 <= wait <= 60
+        assert "Sekunden" in str(problem["detail"])
+    assert len(sink.to(body["email"])) == 1
+    signed = client.post(f"/api/v1/mandates/{mandate_id}/sign", json={"code": code})
+    assert signed.status_code == 200, signed.text  # the first code still works
+
+
 def test_document_is_404_until_signed(portal: PortalProcess) -> None:
     mandate_id = create(portal, mandate_body()).json()["id"]
     assert_problem(portal.client().get(f"/api/v1/mandates/{mandate_id}/document"), 404)

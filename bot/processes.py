@@ -7,11 +7,14 @@ import secrets
 import signal
 import socket
 import subprocess
+import sys
 import time
 from contextlib import suppress
+from dataclasses import dataclass
 from pathlib import Path
 
-from bot.settings import PORT_DEFAULTS
+from bot.health import services, wait_until_ready
+from bot.settings import PORT_DEFAULTS, ROOT, Settings, resolve
 
 STOP_TIMEOUT = 30.0
 
@@ -50,6 +53,45 @@ def isolated_env(folder: Path, extra: dict[str, str] | None = None) -> dict[str,
     env.pop("REDIS_URL", None)
     env.update(extra or {})
     return env
+
+
+class StartFailed(RuntimeError):
+    """A system did not get ready; the message holds the end of its log."""
+
+
+@dataclass
+class Served:
+    """`python -m bot serve` running in an isolated environment (see `isolated_env`)."""
+
+    settings: Settings
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+def start_serving(
+    folder: Path, model: Path, extra: dict[str, str] | None = None, log_name: str = "stack.log"
+) -> Served:
+    """Starts every service of the Procfile in its own process group; returns at once."""
+    settings = resolve(isolated_env(folder, extra), dotenv=Path(os.devnull))
+    log = folder / log_name
+    with log.open("wb") as out:
+        process = subprocess.Popen(  # noqa: S603 - fixed argv
+            [sys.executable, "-m", "bot", "serve", "--model", str(model)],
+            cwd=ROOT, env=settings.env, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+    return Served(settings, process, log)
+
+
+def wait_served(served: Served, timeout: float) -> None:
+    """Returns when every health check passes; raises StartFailed with the log's end if not."""
+    pending = wait_until_ready(
+        services(served.settings), timeout, stop=lambda: served.process.poll() is not None
+    )
+    if pending or served.process.poll() is not None:
+        names = ", ".join(s.name for s in pending) or "launcher exited"
+        tail = served.log.read_text(encoding="utf-8", errors="replace")[-4000:]
+        raise StartFailed(f"system not ready ({names}):\n{tail}")
 
 
 def stop(process: subprocess.Popen[bytes], timeout: float = STOP_TIMEOUT) -> None:

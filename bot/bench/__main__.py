@@ -25,13 +25,13 @@ from bot.bench.scenarios import (
 from bot.bench.stats import summarize
 from bot.bench.systems import (
     Running,
-    StartFailed,
     baseline_system,
     init_baseline,
     machine,
     our_system,
     train_ours,
 )
+from bot.processes import StartFailed
 from bot.settings import ROOT
 from bot.training import model_path
 

@@ -23,18 +23,14 @@ from typing import Any
 
 import psutil
 
-from bot.health import Service, http_ok, services, wait_until_ready
-from bot.processes import free_ports, isolated_env, stop
-from bot.settings import ROOT, resolve
+from bot.health import Service, http_ok, wait_until_ready
+from bot.processes import StartFailed, free_ports, start_serving, stop, wait_served
+from bot.settings import ROOT
 from bot.training import train_command
 
 READY_TIMEOUT = 600.0
 SAMPLE_INTERVAL = 0.25
 BIN = Path(sys.executable).parent
-
-
-class StartFailed(RuntimeError):
-    pass
 
 
 def quiet_env(**extra: str) -> dict[str, str]:
@@ -130,27 +126,15 @@ def _tail(log: Path, chars: int = 3000) -> str:
 @contextmanager
 def our_system(folder: Path, model: Path) -> Iterator[Running]:
     """Every service of the Procfile; ready when every health check passes."""
-    settings = resolve(isolated_env(folder), dotenv=Path(os.devnull))
-    log = folder / "ours.log"
     started = time.monotonic()
-    with log.open("wb") as out:
-        process = subprocess.Popen(  # noqa: S603 - fixed argv
-            [sys.executable, "-m", "bot", "serve", "--model", str(model)],
-            cwd=ROOT, env=settings.env, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
+    served = start_serving(folder, model, log_name="ours.log")
     try:
-        with MemorySampler(process.pid) as memory:
-            pending = wait_until_ready(
-                services(settings), READY_TIMEOUT, stop=lambda: process.poll() is not None
-            )
-            if pending or process.poll() is not None:
-                names = ", ".join(s.name for s in pending) or "launcher exited"
-                raise StartFailed(f"our system did not start ({names}):\n{_tail(log)}")
+        with MemorySampler(served.process.pid) as memory:
+            wait_served(served, READY_TIMEOUT)
             ready = time.monotonic() - started
-            yield Running(settings.url("RASA_PORT"), ready, memory, log)
+            yield Running(served.settings.url("RASA_PORT"), ready, memory, served.log)
     finally:
-        stop(process)
+        stop(served.process)
 
 
 def init_baseline(folder: Path) -> tuple[Path, float]:

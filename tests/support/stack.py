@@ -6,9 +6,7 @@ its own SQLite databases and mail folder, so tests never touch `var/` or a devel
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,9 +14,8 @@ from pathlib import Path
 
 import httpx
 
-from bot.health import services, wait_until_ready
-from bot.processes import isolated_env, stop
-from bot.settings import ROOT, Settings, resolve
+from bot.processes import start_serving, stop, wait_served
+from bot.settings import Settings
 from bot.training import model_path
 
 READY_TIMEOUT = 420.0
@@ -58,23 +55,9 @@ def running_stack(folder: Path, extra: dict[str, str] | None = None) -> Iterator
     model = model_path()
     if not model.is_file():
         raise RuntimeError(f"no trained model at {model}: run `make train` first")
-    env = isolated_env(folder, extra)
-    settings = resolve(env, dotenv=Path(os.devnull))
-    log = folder / "stack.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve", "--model", str(model)],
-            cwd=ROOT, env=settings.env, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-    stack = Stack(settings, folder, log, process)
+    served = start_serving(folder, model, extra)
     try:
-        pending = wait_until_ready(
-            services(settings), READY_TIMEOUT, stop=lambda: process.poll() is not None
-        )
-        if pending or process.poll() is not None:
-            names = ", ".join(s.name for s in pending) or "launcher exited"
-            raise RuntimeError(f"stack not ready ({names}):\n{stack.log_text()[-4000:]}")
-        yield stack
+        wait_served(served, READY_TIMEOUT)
+        yield Stack(served.settings, folder, served.log, served.process)
     finally:
-        stop(process)
+        stop(served.process)

@@ -249,10 +249,11 @@ class Delivery:
 
     async def post(self, url: str, payload: dict[str, Any], describe: str) -> dict[str, Any] | None:
         """The platform's JSON answer, or None when every attempt failed (already logged)."""
-        response: httpx.Response | None = None
         problem = ""
+        made = 0
         for attempt in range(self.attempts):
-            response = None
+            made += 1
+            response: httpx.Response | None = None
             try:
                 response = await self._http().post(url, json=payload, headers=dict(self.headers))
             except httpx.HTTPError as error:
@@ -274,6 +275,6 @@ class Delivery:
             self.channel,
             describe,
             problem,
-            self.attempts if response is None or _retryable(response.status_code) else 1,
+            made,
         )
         return None

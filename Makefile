@@ -41,6 +41,6 @@ lint: setup
 	@$(VENV)/bin/ruff format --check .
 	@$(VENV)/bin/mypy
 
-# Ours under load beside a stock Rasa 3.6 moodbot; options: .venv/bin/python -m bot.bench --help
+# Ours under load beside a stock Rasa 3.6 moodbot; options: .venv/bin/python -m devtools.bench --help
 bench: setup train
-	@$(PY) -m bot.bench $(BENCH_ARGS)
+	@$(PY) -m devtools.bench $(BENCH_ARGS)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from actions.validators.iban import expected_length
+from rules.iban import expected_length
 
 # A mistyped IBAN is often a digit or two short or long; ids and tokens are far off any length.
 LENGTH_TOLERANCE = 3

@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
-from actions.validators import iban as iban_rules
 from portal import invoice_check, mandate_text, sepa
 from portal import kassenzeichen as kz
 from portal.consent import ConsentText
@@ -26,6 +25,7 @@ from portal.problems import Problem, validation_problem
 from portal.schemas import Mandate, MandateCreated
 from portal.storage import invoices
 from portal.storage import mandates as store
+from rules import iban as iban_rules
 
 MAX_ATTEMPTS = 3
 PRE_NOTIFICATION = dt.timedelta(days=14)

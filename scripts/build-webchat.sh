@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Builds the citizen web chat widget (bot/webchat/src -> bot/webchat/dist, both served by the
+# Builds the citizen web chat widget (webchat/src -> webchat/dist, both served by the
 # web chat service). Idempotent: installs the locked npm packages only when the lock file changed
 # and rebuilds only when a source is newer than the bundle, so a repeated call takes a moment.
 set -euo pipefail
-cd "$(dirname "$0")/../bot/webchat"
+cd "$(dirname "$0")/../webchat"
 
 if ! command -v npm >/dev/null 2>&1; then
     echo "build-webchat: Node.js 18+ with npm is needed (Debian: apt-get install nodejs npm)." >&2

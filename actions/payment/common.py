@@ -27,7 +27,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.city import load_city
 from actions.contact import contact_details
 from actions.language import current_language
-from actions.validators import amount as amount_validator
+from rules import amount as amount_validator
 
 FORM_SLOTS = (
     "kassenzeichen",

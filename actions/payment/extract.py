@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 
-from actions.validators import iban as iban_validator
+from rules import iban as iban_validator
 
 _TOKEN_SPLIT = re.compile(r"[\s.,;:!?()\[\]/\-]+")
 _IBAN_START = re.compile(r"[A-Za-z]{2}[0-9]{2}[A-Za-z0-9]*")

@@ -25,11 +25,11 @@ from actions.payment.extract import (
 )
 from actions.payment.invoice_check import InvoiceCheckingForm, holds_other_values, unavailable
 from actions.portal_client import Invoice, PortalError
-from actions.validators import account_holder as holder_validator
-from actions.validators import email as email_validator
-from actions.validators import iban as iban_validator
-from actions.validators import signing_code as code_validator
-from actions.validators.errors import InputError
+from rules import account_holder as holder_validator
+from rules import email as email_validator
+from rules import iban as iban_validator
+from rules import signing_code as code_validator
+from rules.errors import InputError
 
 _ADDRESS_SEPARATOR = ","
 

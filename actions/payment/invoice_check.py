@@ -29,9 +29,9 @@ from actions.portal_client import (
     Throttled,
     get_portal_client,
 )
-from actions.validators import amount as amount_validator
-from actions.validators import kassenzeichen as kassenzeichen_validator
-from actions.validators.errors import InputError
+from rules import amount as amount_validator
+from rules import kassenzeichen as kassenzeichen_validator
+from rules.errors import InputError
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import re
 
-from actions.validators import email as email_validator
-from actions.validators.errors import InputError
+from rules import email as email_validator
+from rules.errors import InputError
 
 REFERENCE = re.compile(r"SR-[0-9]{4}-[0-9]{6}")
 _REFERENCE_IN_TEXT = re.compile(r"\bsr[- ]?([0-9]{4})[- ]?([0-9]{6})\b", re.IGNORECASE)
@@ -92,7 +92,7 @@ def description(value: str) -> str:
     >>> len(description("x" * 2000))
     Traceback (most recent call last):
     ...
-    actions.validators.errors.InputError: description too long: 2000 characters
+    rules.errors.InputError: description too long: 2000 characters
     """
     text = value.strip()
     if len(text) > MAX_DESCRIPTION:

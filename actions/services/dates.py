@@ -29,7 +29,7 @@ from typing import Literal
 import dateparser
 
 from actions.services.text import fold
-from actions.validators.errors import InputError
+from rules.errors import InputError
 
 Prefer = Literal["future", "past"]
 _NUMERIC = re.compile(

@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.services import checks
 from actions.services.form_base import Field, ServiceForm, Turn, latest_intent
-from actions.validators.errors import InputError
+from rules.errors import InputError
 
 _UP = ("👍", "gut", "super", "good", "great")
 _DOWN = ("👎", "schlecht", "bad", "poor")

@@ -23,7 +23,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.language import current_language
 from actions.services.text import contains_words
-from actions.validators.errors import InputError
+from rules.errors import InputError
 
 TIMEZONE = ZoneInfo("Europe/Berlin")
 # Intents whose message is never read as a form value: they have rules of their own.

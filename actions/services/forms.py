@@ -16,8 +16,8 @@ from actions.services import checks, dates, streets
 from actions.services.catalogue import load_catalogue
 from actions.services.form_base import TIMEZONE, Field, ServiceForm, Turn
 from actions.services.text import contains_words
-from actions.validators import email as email_validator
-from actions.validators.errors import InputError
+from rules import email as email_validator
+from rules.errors import InputError
 
 _TIME = re.compile(r"\b([01]?[0-9]|2[0-3])[:.]([0-5][0-9])\b(?!\.)")
 CERTIFICATE_TYPES = ("geburtsurkunde", "eheurkunde", "sterbeurkunde")

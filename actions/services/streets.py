@@ -27,7 +27,7 @@ import yaml
 
 from actions.city import data_dir
 from actions.services.text import fold
-from actions.validators.errors import InputError
+from rules.errors import InputError
 
 _HOUSE_NUMBER = re.compile(r"^([0-9]{1,4}\s?[a-zA-Z]?(?:\s?[-/]\s?[0-9]{1,4}[a-zA-Z]?)?)\b")
 _POSTCODE = re.compile(r"(?<![0-9])([0-9]{5})(?![0-9])")

@@ -22,7 +22,7 @@ from actions.payment.common import format_amount, format_date
 from actions.portal_client import Conflict, PortalError, get_portal_client
 from actions.services import forms, streets
 from actions.services.catalogue import load_catalogue
-from actions.validators.errors import InputError
+from rules.errors import InputError
 
 FORM_FIELDS: dict[str, tuple[str, ...]] = {
     form.form: tuple(item.slot for item in form.fields)

@@ -10,11 +10,11 @@ from sanic.response import HTTPResponse
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from actions.validators import email as email_rules
 from portal import calendar, schemas
 from portal.http import answer, parse_body, portal
 from portal.problems import Problem, validation_problem
 from portal.storage import appointments as store
+from rules import email as email_rules
 
 bp = Blueprint("appointments", url_prefix="/api/v1/appointments")
 SERVICES = ("id_card", "passport", "registration")

@@ -12,8 +12,6 @@ import re
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, raw
 
-from actions.validators import email as email_rules
-from actions.validators import iban as iban_rules
 from portal import document_links, mandate_flow, mandate_text, schemas
 from portal import kassenzeichen as kz
 from portal.http import answer, parse_body, portal
@@ -21,6 +19,8 @@ from portal.invoice_check import cents
 from portal.mail import Attachment, MailError
 from portal.problems import Problem, validation_problem
 from portal.storage import mandates as store
+from rules import email as email_rules
+from rules import iban as iban_rules
 
 log = logging.getLogger("portal.mandates")
 bp = Blueprint("mandates", url_prefix="/api/v1/mandates")

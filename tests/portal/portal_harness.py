@@ -100,7 +100,7 @@ def mail_sink(folder: Path) -> Iterator[MailSink]:
     port = free_port()
     env = {**os.environ, "BIND_HOST": "127.0.0.1", "SMTP_PORT": str(port), "MAIL_DIR": str(folder)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.mailsink"],
+        [sys.executable, "-m", "devtools.mailsink"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

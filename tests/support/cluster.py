@@ -22,9 +22,9 @@ from pathlib import Path
 from bot.endpoints import write_endpoints
 from bot.health import Service, http_ok, smtp_ok, wait_until_ready
 from bot.launcher import process_env
-from bot.processes import free_ports, isolated_env, stop
 from bot.settings import ROOT, resolve
 from bot.training import model_path
+from devtools.processes import free_ports, isolated_env, stop
 
 PG_ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=5"
 PG_URL = "postgresql://postgres@127.0.0.1:5432/{name}"
@@ -110,7 +110,7 @@ def _start_all(cluster: Cluster, model: Path) -> list[Service]:
     """Starts every process at once (Rasa loads its model meanwhile); returns the checks."""
     env = cluster.env
     python, rasa = sys.executable, str(Path(sys.executable).parent / "rasa")
-    _start(cluster, "mailsink", [python, "-m", "bot.mailsink"], env)
+    _start(cluster, "mailsink", [python, "-m", "devtools.mailsink"], env)
     _start(cluster, "portal", [python, "-m", "portal"], env)
     checks = [
         Service("mailsink", "", "", smtp_ok("127.0.0.1", int(env["SMTP_PORT"]))),

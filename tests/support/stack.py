@@ -14,9 +14,9 @@ from pathlib import Path
 
 import httpx
 
-from bot.processes import start_serving, stop, wait_served
 from bot.settings import Settings
 from bot.training import model_path
+from devtools.processes import start_serving, stop, wait_served
 
 READY_TIMEOUT = 420.0
 

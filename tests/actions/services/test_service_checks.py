@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from actions.services import catalogue, checks, dates, faq, forms, streets, text
-from actions.validators.errors import InputError
+from rules.errors import InputError
 
 TODAY = date(2026, 11, 28)  # a Saturday
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from bot.console import accounts
-from bot.console.db import open_console_db
+from console import accounts
+from console.db import open_console_db
 from tests.e2e.console.console_harness import (
     Console,
     action,

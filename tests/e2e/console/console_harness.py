@@ -170,7 +170,7 @@ def running_console(folder: Path, env: dict[str, str], timeout: float = 60.0) ->
     log = folder / f"console-{env['CONSOLE_PORT']}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot.console"],
+            [sys.executable, "-m", "console"],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
     url = f"http://127.0.0.1:{env['CONSOLE_PORT']}"

@@ -1,0 +1,158 @@
+"""Reads (and for retention prunes) Rasa's tracker store: the `events` table, SQLite or PostgreSQL.
+
+The table is Rasa's (`SQLTrackerStore.SQLEvent`); it is declared here with the columns the
+console reads, so the console does not import Rasa and starts in a second.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from console.conversation import Summary, summarize
+
+metadata = sa.MetaData()
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
+    sa.Column("type_name", sa.String(255), nullable=False),
+    sa.Column("timestamp", sa.Float),
+    sa.Column("intent_name", sa.String(255)),
+    sa.Column("action_name", sa.String(255)),
+    sa.Column("data", sa.Text),
+)
+BATCH = 500
+
+
+def has_events(engine: Engine) -> bool:
+    """Rasa creates the table at its first start; until then there is nothing to show."""
+    return bool(sa.inspect(engine).has_table("events"))
+
+
+def _decode(row: Any) -> dict[str, Any]:
+    try:
+        data = json.loads(row.data or "{}")
+    except ValueError:
+        data = {}
+    if not isinstance(data, dict):
+        data = {}
+    data.setdefault("event", row.type_name)
+    data["timestamp"] = row.timestamp
+    return data
+
+
+def load_events(engine: Engine, sender_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+    """Every event of the given conversations, in the order Rasa wrote them."""
+    wanted = list(dict.fromkeys(sender_ids))
+    result: dict[str, list[dict[str, Any]]] = {sender: [] for sender in wanted}
+    if not wanted or not has_events(engine):
+        return result
+    with engine.connect() as conn:
+        for start in range(0, len(wanted), BATCH):
+            chunk = wanted[start : start + BATCH]
+            query = sa.select(events).where(events.c.sender_id.in_(chunk)).order_by(events.c.id)
+            for row in conn.execute(query):
+                result[row.sender_id].append(_decode(row))
+    return result
+
+
+def conversation_events(engine: Engine, sender_id: str) -> list[dict[str, Any]]:
+    return load_events(engine, [sender_id])[sender_id]
+
+
+def senders(engine: Engine, since: float | None = None, until: float | None = None) -> list[str]:
+    """Conversations with activity in the time range, the latest activity first."""
+    if not has_events(engine):
+        return []
+    last = sa.func.max(events.c.timestamp)
+    first = sa.func.min(events.c.timestamp)
+    query = sa.select(events.c.sender_id).group_by(events.c.sender_id)
+    if since is not None:
+        query = query.having(last >= since)
+    if until is not None:
+        query = query.having(first < until)
+    with engine.connect() as conn:
+        return [row.sender_id for row in conn.execute(query.order_by(last.desc()))]
+
+
+def activity(
+    engine: Engine, since: float | None = None, until: float | None = None
+) -> list[tuple[str, int]]:
+    """(conversation, id of its newest event) with activity in the range, latest first."""
+    if not has_events(engine):
+        return []
+    last = sa.func.max(events.c.timestamp)
+    query = sa.select(events.c.sender_id, sa.func.max(events.c.id).label("last_id"))
+    query = query.group_by(events.c.sender_id)
+    if since is not None:
+        query = query.having(last >= since)
+    if until is not None:
+        query = query.having(sa.func.min(events.c.timestamp) < until)
+    with engine.connect() as conn:
+        return [(row.sender_id, row.last_id) for row in conn.execute(query.order_by(last.desc()))]
+
+
+def summaries(
+    engine: Engine, since: float | None = None, until: float | None = None
+) -> list[Summary]:
+    return SummaryCache().summaries(engine, since, until)
+
+
+class SummaryCache:
+    """Summaries kept per conversation until a new event arrives for it.
+
+    Every list view filters all conversations; decoding each event again for every page would
+    grow with the whole history, so only conversations with new events are read again.
+    """
+
+    def __init__(self) -> None:
+        self._known: dict[str, tuple[int, Summary]] = {}
+
+    def summaries(
+        self, engine: Engine, since: float | None = None, until: float | None = None
+    ) -> list[Summary]:
+        current = activity(engine, since, until)
+        stale = {sender: last for sender, last in current if self._cached_id(sender) != last}
+        loaded = load_events(engine, stale)
+        for sender, last in stale.items():
+            self._known[sender] = (last, summarize(sender, loaded[sender]))
+        return [self._known[sender][1] for sender, _ in current]
+
+    def forget(self, sender_ids: Iterable[str]) -> None:
+        for sender in sender_ids:
+            self._known.pop(sender, None)
+
+    def _cached_id(self, sender_id: str) -> int | None:
+        known = self._known.get(sender_id)
+        return None if known is None else known[0]
+
+
+def stale_senders(engine: Engine, cutoff: float) -> list[str]:
+    """Conversations whose latest event is older than the cutoff."""
+    if not has_events(engine):
+        return []
+    query = (
+        sa.select(events.c.sender_id)
+        .group_by(events.c.sender_id)
+        .having(sa.func.max(events.c.timestamp) < cutoff)
+        .order_by(events.c.sender_id)
+    )
+    with engine.connect() as conn:
+        return [row.sender_id for row in conn.execute(query)]
+
+
+def delete_conversations(engine: Engine, sender_ids: Iterable[str]) -> int:
+    """Deletes every event of the conversations; returns the number of events deleted."""
+    wanted = list(sender_ids)
+    deleted = 0
+    with engine.begin() as conn:
+        for start in range(0, len(wanted), BATCH):
+            chunk = wanted[start : start + BATCH]
+            deleted += conn.execute(sa.delete(events).where(events.c.sender_id.in_(chunk))).rowcount
+    return deleted

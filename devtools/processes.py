@@ -1,0 +1,113 @@
+"""Child processes on free ports: shared by the benchmark (`devtools.bench`) and the test stack."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.health import services, wait_until_ready
+from bot.settings import PORT_DEFAULTS, ROOT, Settings, resolve
+
+STOP_TIMEOUT = 30.0
+
+
+def free_ports(count: int) -> list[int]:
+    """Ports the kernel says are free now (held open together so they differ)."""
+    sockets = []
+    try:
+        for _ in range(count):
+            sock = socket.socket()
+            sock.bind(("127.0.0.1", 0))
+            sockets.append(sock)
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def isolated_env(folder: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """An environment for a whole system of our own: free ports, SQLite databases and state
+    in `folder`, random secrets, no `.env` and no Redis, so it never meets a developer's
+    running system; `extra` last."""
+    env = {key: value for key, value in os.environ.items() if key not in PORT_DEFAULTS}
+    env.update({name: str(port) for name, port in zip(PORT_DEFAULTS, free_ports(6), strict=True)})
+    env.update(
+        {
+            "BIND_HOST": "127.0.0.1",
+            "BUERGERBOT_DOTENV": os.devnull,
+            "VAR_DIR": str(folder / "var"),
+            "TRACKER_DB_URL": f"sqlite:///{folder / 'tracker.db'}",
+            "PORTAL_DB_URL": f"sqlite:///{folder / 'portal.db'}",
+            "PORTAL_API_TOKEN": secrets.token_urlsafe(16),
+            "RASA_AUTH_TOKEN": secrets.token_urlsafe(16),
+        }
+    )
+    env.pop("REDIS_URL", None)
+    env.update(extra or {})
+    return env
+
+
+class StartFailed(RuntimeError):
+    """A system did not get ready; the message holds the end of its log."""
+
+
+@dataclass
+class Served:
+    """`python -m bot serve` running in an isolated environment (see `isolated_env`)."""
+
+    settings: Settings
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+def start_serving(
+    folder: Path, model: Path, extra: dict[str, str] | None = None, log_name: str = "stack.log"
+) -> Served:
+    """Starts every service of the Procfile in its own process group; returns at once."""
+    settings = resolve(isolated_env(folder, extra), dotenv=Path(os.devnull))
+    log = folder / log_name
+    with log.open("wb") as out:
+        process = subprocess.Popen(  # noqa: S603 - fixed argv
+            [sys.executable, "-m", "bot", "serve", "--model", str(model)],
+            cwd=ROOT, env=settings.env, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+    return Served(settings, process, log)
+
+
+def wait_served(served: Served, timeout: float) -> None:
+    """Returns when every health check passes; raises StartFailed with the log's end if not."""
+    pending = wait_until_ready(
+        services(served.settings), timeout, stop=lambda: served.process.poll() is not None
+    )
+    if pending or served.process.poll() is not None:
+        names = ", ".join(s.name for s in pending) or "launcher exited"
+        tail = served.log.read_text(encoding="utf-8", errors="replace")[-4000:]
+        raise StartFailed(f"system not ready ({names}):\n{tail}")
+
+
+def stop(process: subprocess.Popen[bytes], timeout: float = STOP_TIMEOUT) -> None:
+    """SIGTERM to the process group (honcho passes it on), SIGKILL if it hangs.
+
+    The process must have been started with `start_new_session=True`, so that its group holds
+    its children and nothing else.
+    """
+    if process.poll() is not None:
+        return
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if process.poll() is None:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)

@@ -1,0 +1,300 @@
+"""IBAN (International Bank Account Number), checked for SEPA direct debit.
+
+The IBAN is defined by ISO 13616 (https://www.iso.org/standard/81090.html); its per-country
+structure comes from the SWIFT IBAN registry shipped with python-stdnum. Unlike
+``stdnum.iban.validate`` this module says which mistake was made: the length is checked per
+country before the checksum, so a missing digit is reported as a wrong length (with the length
+expected) and not as a typo. Every IBAN of the SEPA zone is accepted (IBAN discrimination is
+forbidden by Art. 9 of the SEPA Regulation); a valid IBAN from outside the zone is refused.
+
+>>> validate('DE89 3704 0044 0532 0130 00')
+'DE89370400440532013000'
+>>> validate('de89.3704.0044.0532.0130.00')
+'DE89370400440532013000'
+>>> validate('AT61 1904 3002 3457 3201')
+'AT611904300234573201'
+>>> validate('FR14 2004 1010 0505 0001 3M02 606')
+'FR1420041010050500013M02606'
+>>> validate('NL91 ABNA 0417 1643 00')
+'NL91ABNA0417164300'
+>>> validate('CH93 0076 2011 6238 5295 7')
+'CH9300762011623852957'
+>>> validate('GB29 NWBK 6016 1331 9268 19')
+'GB29NWBK60161331926819'
+>>> validate('NO93 8601 1117 947')
+'NO9386011117947'
+>>> validate('DE89 3704 0044 0532 0130 01')  # doctest: +IGNORE_EXCEPTION_DETAIL
+Traceback (most recent call last):
+    ...
+IbanChecksumError: the IBAN's check digits do not match (a typo?)
+>>> try:
+...     validate('DE89 3704 0044 0532 0130 0')
+... except IbanError as error:
+...     print(error.code, error.country, error.expected_length, error.actual_length)
+wrong_length DE 22 21
+>>> validate('TR33 0006 1005 1978 6457 8413 26')  # doctest: +IGNORE_EXCEPTION_DETAIL
+Traceback (most recent call last):
+    ...
+NotSepaError: TR is not in the SEPA zone
+>>> validate('BR97 0036 0305 0000 1000 9795 493P 1')  # doctest: +IGNORE_EXCEPTION_DETAIL
+Traceback (most recent call last):
+    ...
+NotSepaError: BR is not in the SEPA zone
+>>> validate('XX89 3704 0044 0532 0130 00')  # doctest: +IGNORE_EXCEPTION_DETAIL
+Traceback (most recent call last):
+    ...
+UnknownCountryError: no IBAN country XX
+>>> validate('hello!')  # doctest: +IGNORE_EXCEPTION_DETAIL
+Traceback (most recent call last):
+    ...
+InvalidCharactersError: an IBAN has only letters and digits
+>>> validate('   ')  # doctest: +IGNORE_EXCEPTION_DETAIL
+Traceback (most recent call last):
+    ...
+EmptyIbanError: no IBAN given
+>>> is_valid('DE89370400440532013000'), is_valid('DE89370400440532013001')
+(True, False)
+>>> format('de89370400440532013000')
+'DE89 3704 0044 0532 0130 00'
+>>> mask('DE89 3704 0044 0532 0130 00')
+'DE89 **** **** **** **30 00'
+>>> needs_bic_and_address('CH'), needs_bic_and_address('DE')
+(True, False)
+>>> is_sepa_country('no'), is_sepa_country('TR')
+(True, False)
+>>> bank_name('CZ65 0800 0000 1920 0014 5399')
+'Česká spořitelna, a.s.'
+>>> bank_name('DE89 3704 0044 0532 0130 00') is None
+True
+"""
+
+from __future__ import annotations
+
+import re
+
+from stdnum import numdb
+from stdnum.exceptions import InvalidChecksum, ValidationError
+from stdnum.iso7064 import mod_97_10
+from stdnum.util import get_cc_module
+
+from rules.errors import InputError
+
+__all__ = [
+    "EEA_COUNTRIES",
+    "NON_EEA_SEPA_COUNTRIES",
+    "SEPA_COUNTRIES",
+    "EmptyIbanError",
+    "IbanChecksumError",
+    "IbanError",
+    "InvalidCharactersError",
+    "NotSepaError",
+    "UnknownCountryError",
+    "WrongLengthError",
+    "bank_name",
+    "compact",
+    "format",
+    "is_sepa_country",
+    "is_valid",
+    "mask",
+    "needs_bic_and_address",
+    "validate",
+]
+
+# The EU member states plus Iceland, Liechtenstein and Norway. Overseas parts (French DOMs,
+# Åland, Azores, Canaries, …) use their mother country's IBAN prefix, so they need no entry.
+EEA_COUNTRIES: frozenset[str] = frozenset(
+    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK"  # noqa: SIM905
+    " IS LI NO".split()
+)
+
+# Members of the SEPA schemes outside the EEA, per the EPC's "List of countries and territories
+# in the SEPA schemes' geographical scope" (Albania, Montenegro, Moldova and North Macedonia
+# joined in 2025). Debits to these need the debtor's BIC and address. Jersey, Guernsey and the
+# Isle of Man use GB IBANs. Check the current EPC list when it changes.
+NON_EEA_SEPA_COUNTRIES: frozenset[str] = frozenset(
+    "AD AL CH GB GI MC MD ME MK SM VA".split()  # noqa: SIM905
+)
+
+SEPA_COUNTRIES: frozenset[str] = EEA_COUNTRIES | NON_EEA_SEPA_COUNTRIES
+
+_IBAN_DB = numdb.get("iban")
+_STRUCTURE_PART = re.compile(r"([1-9][0-9]*)!([nac])")
+_CHARACTER_CLASS = {"n": "[0-9]", "a": "[A-Z]", "c": "[A-Z0-9]"}
+
+
+class IbanError(InputError):
+    """An IBAN the citizen typed cannot be used; ``code`` says why in a stable word."""
+
+    code = "invalid"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        country: str | None = None,
+        expected_length: int | None = None,
+        actual_length: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.country = country
+        self.expected_length = expected_length
+        self.actual_length = actual_length
+
+
+class EmptyIbanError(IbanError):
+    code = "empty"
+
+
+class InvalidCharactersError(IbanError):
+    code = "invalid_characters"
+
+
+class UnknownCountryError(IbanError):
+    code = "unknown_country"
+
+
+class WrongLengthError(IbanError):
+    code = "wrong_length"
+
+
+class IbanChecksumError(IbanError):
+    code = "checksum"
+
+
+class NotSepaError(IbanError):
+    code = "not_sepa"
+
+
+def compact(value: str) -> str:
+    """Strip spaces, dots and dashes and convert to upper case."""
+    return re.sub(r"[\s.\-]", "", value).upper()
+
+
+def _bban_structure(country: str) -> str | None:
+    """The registry's BBAN structure (e.g. ``8!n10!n``) of a country, or None if unknown."""
+    info = _IBAN_DB.info(country)[0][1]
+    structure = info.get("bban")
+    return structure if structure else None
+
+
+def expected_length(country: str) -> int | None:
+    """The length of an IBAN of this country, or None when the country has no IBAN.
+
+    >>> expected_length('DE'), expected_length('NO'), expected_length('US')
+    (22, 15, None)
+    """
+    structure = _bban_structure(country.upper())
+    if structure is None:
+        return None
+    return 4 + sum(int(size) for size, _kind in _STRUCTURE_PART.findall(structure))
+
+
+def _structure_pattern(structure: str) -> re.Pattern[str]:
+    parts = _STRUCTURE_PART.findall(structure)
+    return re.compile("".join(f"{_CHARACTER_CLASS[kind]}{{{size}}}" for size, kind in parts))
+
+
+def _check_country_and_length(number: str) -> str:
+    country = number[:2]
+    length = expected_length(country) if country.isalpha() else None
+    if length is None:
+        raise UnknownCountryError(f"no IBAN country {country}", country=country)
+    if len(number) != length:
+        raise WrongLengthError(
+            f"an IBAN from {country} has {length} characters, not {len(number)}",
+            country=country,
+            expected_length=length,
+            actual_length=len(number),
+        )
+    return country
+
+
+def _check_digits_and_structure(number: str, country: str) -> None:
+    try:
+        mod_97_10.validate(number[4:] + number[:4])
+    except ValidationError as exc:
+        raise IbanChecksumError(
+            "the IBAN's check digits do not match (a typo?)", country=country
+        ) from exc
+    structure = _bban_structure(country) or ""
+    if not number[2:4].isdigit() or not _structure_pattern(structure).fullmatch(number[4:]):
+        raise InvalidCharactersError(
+            f"letters or digits in the wrong place for an IBAN from {country}", country=country
+        )
+    # Some countries (BE, ES, NO, …) have a national check inside the account number. Only its
+    # checksum counts: python-stdnum's bank lists may lag behind, and refusing an IBAN of an
+    # unlisted bank would be the IBAN discrimination the SEPA Regulation forbids.
+    national = get_cc_module(country.lower(), "iban")
+    if national is None:
+        return
+    try:
+        national.validate(number)
+    except InvalidChecksum as exc:
+        raise IbanChecksumError(
+            "the account number's national check does not match (a typo?)", country=country
+        ) from exc
+    except ValidationError:
+        pass
+
+
+def validate(value: str) -> str:
+    """Return the compact IBAN or raise an ``IbanError`` saying which mistake was made."""
+    number = compact(value)
+    if not number:
+        raise EmptyIbanError("no IBAN given")
+    if not number.isascii() or not number.isalnum():
+        raise InvalidCharactersError("an IBAN has only letters and digits")
+    country = _check_country_and_length(number)
+    _check_digits_and_structure(number, country)
+    if not is_sepa_country(country):
+        raise NotSepaError(f"{country} is not in the SEPA zone", country=country)
+    return number
+
+
+def is_valid(value: str) -> bool:
+    """Whether the value is a valid IBAN of the SEPA zone."""
+    try:
+        validate(value)
+    except IbanError:
+        return False
+    return True
+
+
+def format(value: str) -> str:
+    """Groups of four characters, as printed on bank cards and statements."""
+    number = compact(value)
+    return " ".join(number[i : i + 4] for i in range(0, len(number), 4))
+
+
+def mask(value: str) -> str:
+    """The formatted IBAN with only country, check digits and the last four characters shown."""
+    number = compact(value)
+    if len(number) <= 8:
+        return format("*" * len(number))
+    return format(number[:4] + "*" * (len(number) - 8) + number[-4:])
+
+
+def is_sepa_country(country_code: str) -> bool:
+    """Whether IBANs of this country take part in SEPA direct debit."""
+    return country_code.upper() in SEPA_COUNTRIES
+
+
+def needs_bic_and_address(country_code: str) -> bool:
+    """Whether a debit needs the BIC and the debtor's address (SEPA countries outside the EEA)."""
+    return country_code.upper() in NON_EEA_SEPA_COUNTRIES
+
+
+def bank_name(value: str) -> str | None:
+    """The bank's name where python-stdnum's registries know it (Belgium, Czechia), else None.
+
+    python-stdnum carries no German bank-code (BLZ) list, so German IBANs give None.
+    """
+    number = compact(value)
+    bank_code_of = {"BE": (4, 7, "be/banks"), "CZ": (4, 8, "cz/banks")}
+    if not is_valid(number) or number[:2] not in bank_code_of:
+        return None
+    start, end, database = bank_code_of[number[:2]]
+    found: dict[str, str] = {}
+    for _part, info in numdb.get(database).info(number[start:end]):
+        found.update(info)
+    return found.get("bank") or None

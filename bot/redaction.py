@@ -1,6 +1,6 @@
 """Masks IBAN-shaped text before anything is written to the tracker store.
 
-DESIGN.md: the assistant never stores an IBAN in clear. Citizens type IBANs into free text, so
+The assistant never stores an IBAN in clear (docs/architecture.md). Citizens type IBANs freely, so
 the masking cannot rely on slots or entities alone: every string of every event is scanned.
 Anything shaped like an IBAN is masked, valid or not, because a mistyped IBAN is still personal.
 

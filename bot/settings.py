@@ -1,6 +1,6 @@
 """Settings from the environment (and `.env`), with the contract's names and defaults.
 
-Every name here is in ../shared/CONTRACT.md. Secrets have no fixed default: an unset secret gets a
+Every name here is in docs/settings.md. Secrets have no fixed default: an unset secret gets a
 random value at start, which the launcher prints once so that an operator can use the APIs.
 """
 

@@ -32,7 +32,7 @@ class Platforms:
     whatsapp: FakePlatform
 
     def env(self) -> dict[str, str]:
-        """The channel settings of the stack (../shared/CONTRACT.md), secrets random per run."""
+        """The channel settings of the stack (docs/settings.md), secrets random per run."""
         return {
             "TELEGRAM_TOKEN": f"12345:{secrets.token_urlsafe(24)}",
             "TELEGRAM_WEBHOOK_SECRET": secrets.token_urlsafe(24),

@@ -1,6 +1,6 @@
 """WhatsApp Cloud API channel: Meta's webhook in, the Graph API's `/messages` out.
 
-Routes (../shared/CONTRACT.md): `GET /webhooks/whatsapp/webhook` answers Meta's verify
+Routes (docs/api-contract.md): `GET /webhooks/whatsapp/webhook` answers Meta's verify
 handshake, `POST /webhooks/whatsapp/webhook` receives updates. Every POST carries
 `X-Hub-Signature-256`, an HMAC-SHA256 of the raw body with the app secret; it is checked before
 the body is parsed, so a forged request never reaches the assistant.
@@ -69,7 +69,7 @@ NOT_CONFIGURED = "WhatsApp ist auf diesem Server nicht eingerichtet. / WhatsApp 
 
 @dataclass(frozen=True)
 class WhatsAppConfig:
-    """The channel's settings, from the environment (names in ../shared/CONTRACT.md)."""
+    """The channel's settings, from the environment (names in docs/settings.md)."""
 
     token: str = ""
     phone_number_id: str = ""

@@ -7,7 +7,8 @@ The Procfile starts the Rasa server this way; every argument goes to `rasa` unch
    where Rasa imports it, at model load, after TensorFlow & co. (~6000 modules), that took 12 s
    of CPU on the 2-core development machine; imported first (~1500 modules), 2 s. Issue 9
    wants `make run` ready in 45 s, and the Rasa server is the last service to get there.
-2. `bot.speedups` (also applied by `bot.tracker_store`, for servers started as plain `rasa run`).
+2. `bot.patches.apply()`: every change this project makes to Rasa's code, applied here and
+   nowhere else (it refuses a Rasa version other than the one the patches were tested on).
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ def main() -> None:
     import skops.io  # noqa: F401
     from rasa.__main__ import main as rasa_main
 
-    from bot import speedups
+    from bot import patches
 
-    speedups.apply()
+    patches.apply()
     sys.argv[0] = "rasa"  # Rasa's help and error messages name the command as operators know it
     rasa_main()
 

@@ -14,11 +14,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot import speedups
 from bot.redaction import redact
-
-# Rasa imports this module in every server process that uses our endpoints file.
-speedups.apply()
 
 
 class RedactingSQLTrackerStore(SQLTrackerStore):

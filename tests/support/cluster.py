@@ -109,7 +109,8 @@ def _replica_env(base: dict[str, str], rasa_port: int, actions_port: int) -> dic
 def _start_all(cluster: Cluster, model: Path) -> list[Service]:
     """Starts every process at once (Rasa loads its model meanwhile); returns the checks."""
     env = cluster.env
-    python, rasa = sys.executable, str(Path(sys.executable).parent / "rasa")
+    python = sys.executable
+    rasa = [python, "-m", "bot.rasa_server"]  # as the Procfile: with bot.patches applied
     _start(cluster, "mailsink", [python, "-m", "devtools.mailsink"], env)
     _start(cluster, "portal", [python, "-m", "portal"], env)
     checks = [
@@ -126,7 +127,7 @@ def _start_all(cluster: Cluster, model: Path) -> list[Service]:
                [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
                replica)  # fmt: skip
         _start(cluster, f"rasa-{index}", [
-            rasa, "run", "--model", str(model), "--enable-api", f"--auth-token={cluster.token}",
+            *rasa, "run", "--model", str(model), "--enable-api", f"--auth-token={cluster.token}",
             "--interface", "127.0.0.1", "--port", str(rasa_port),
             "--endpoints", str(endpoints), "--credentials", "bot/credentials.yml",
         ], replica)  # fmt: skip

@@ -1,29 +1,14 @@
-"""Removes per-turn costs of Rasa 3.6 that stood in the way of issue 9's targets.
+"""Rasa validates every action server response against a constant JSON schema; do it faster.
 
-Each one was found with cProfile on the Rasa server under load (`make bench`); each keeps
-Rasa's behaviour and only skips repeated work. The Rasa server is the busiest process (about
-27 ms of CPU per turn before the last two), so its CPU per turn sets the throughput.
-
-1. Rasa checks every action server response with `jsonschema.validate(response, schema)`. That
-function first validates the *schema itself* against the JSON Schema metaschema, on every
-call, although Rasa's response schema is a constant. Profiled on the 2-core development
-machine, that self-check cost 20–60 ms per custom action call, most of a form turn (a form
-turn calls the action server once or twice). Here the validator is built once; each response
-is still validated against the same schema and a bad one raises the same `ValidationError`
-with Rasa's own message. The schema's events are a `oneOf` of 23 event types, so each event
-was tried against all 23 (8 ms for the 30 events that end a service form); a valid response is
-now recognised by checking each event against its own type only (see `_fast_valid`).
-
-2. Every tracker Rasa builds (about ten per turn: the stored one, copies for the policies and
-forms) copies each of the domain's ~60 slots with `copy.copy`, which takes Python's generic
-`__reduce_ex__` path. `Slot.__copy__` here makes the same shallow copy directly.
-
-3. Each event read from the tracker store or returned by the action server is matched to its
-class by walking all subclasses of `Event` (and testing each for abstractness). Here a found
-class is remembered by its type name; names Rasa does not know still get Rasa's own answer.
-
-`apply()` is idempotent; `bot.tracker_store` calls it, because Rasa imports that module in every
-server process configured with our endpoints (`make run`, the tests, every replica).
+`RemoteAction._validate_action_result` calls `jsonschema.validate(response, schema)`, which
+first validates the *schema itself* against the JSON Schema metaschema, on every call. Profiled
+on the 2-core development machine, that self-check cost 20–60 ms per custom action call, most
+of a form turn. Here the validator is built once; each response is still validated against the
+same schema and a bad one raises the same `ValidationError` with Rasa's own message. The
+schema's events are a `oneOf` of 23 event types, so each event was tried against all 23 (8 ms
+for the 30 events that end a service form); a valid response is now recognised by checking each
+event against its own type only (see `_fast_valid`). tests/bot/patches/test_action_response.py
+compares every decision with `jsonschema.validate`.
 """
 
 from __future__ import annotations
@@ -35,12 +20,6 @@ from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
-from rasa.shared.core.events import Event
-from rasa.shared.core.slots import Slot
-from rasa.shared.utils.common import all_subclasses
-
-_rasa_resolve_event = Event.resolve_by_type
-_event_classes: dict[str, type[Any]] = {}
 
 
 @cache
@@ -125,42 +104,5 @@ def validate_action_result(_action: Any, result: dict[str, Any]) -> bool:
     return True
 
 
-def copy_slot(slot: Any) -> Any:
-    """What `copy.copy` makes of a slot (none defines `__slots__` or `__reduce__`), directly.
-
-    >>> from rasa.shared.core.slots import TextSlot
-    >>> original = TextSlot("email", mappings=[], initial_value="a@example.de")
-    >>> clone = copy_slot(original)
-    >>> (type(clone), clone.value, clone is original, clone.__dict__ == original.__dict__)
-    (<class 'rasa.shared.core.slots.TextSlot'>, 'a@example.de', False, True)
-    >>> clone.value = "b@example.de"; original.value
-    'a@example.de'
-    """
-    clone = slot.__class__.__new__(slot.__class__)
-    clone.__dict__.update(slot.__dict__)
-    return clone
-
-
-def resolve_event_class(type_name: str, default: type[Any] | None = None) -> type[Any] | None:
-    """`Event.resolve_by_type`, remembering the classes it found.
-
-    >>> resolve_event_class("slot").__name__
-    'SlotSet'
-    >>> resolve_event_class("no_such_event", default=Event) is Event
-    True
-    """
-    found = _event_classes.get(type_name)
-    if found is not None:
-        return found
-    for cls in all_subclasses(Event):
-        if cls.type_name == type_name:
-            _event_classes[type_name] = cls
-            return _event_classes[type_name]
-    result: type[Any] | None = _rasa_resolve_event(type_name, default)
-    return result
-
-
 def apply() -> None:
     RemoteAction._validate_action_result = validate_action_result
-    Slot.__copy__ = copy_slot
-    Event.resolve_by_type = staticmethod(resolve_event_class)

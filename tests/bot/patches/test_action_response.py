@@ -1,4 +1,4 @@
-"""bot.speedups decides exactly as Rasa's own `jsonschema.validate` of action server responses."""
+"""bot.patches.action_response decides as Rasa's own `jsonschema.validate` of action responses."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from rasa.shared.core.events import (
     UserUttered,
 )
 
-from bot.speedups import _fast_valid, validate_action_result
+from bot.patches.action_response import _fast_valid, validate_action_result
 
 SCHEMA = RemoteAction.action_response_format_spec()
 

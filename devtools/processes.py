@@ -33,6 +33,11 @@ def free_ports(count: int) -> list[int]:
             sock.close()
 
 
+def free_port() -> int:
+    """One port the kernel says is free now."""
+    return free_ports(1)[0]
+
+
 def isolated_env(folder: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     """An environment for a whole system of our own: free ports, SQLite databases and state
     in `folder`, random secrets, no `.env` and no Redis, so it never meets a developer's

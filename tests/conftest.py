@@ -5,23 +5,34 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.support import browser as chromium_browser
+from tests.support import services
 from tests.support.platforms import FakePlatform, running_fake, telegram_answer, whatsapp_answer
 from tests.support.stack import Stack, running_stack
 
-# Debian's Chromium (scripts/system-deps.sh), never a browser a test tool downloads.
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
+
+@pytest.fixture(scope="session", autouse=True)
+def own_servers() -> Iterator[None]:
+    """The PostgreSQL and Redis the tests started (tests/support/services.py, on first use)
+    stop at the end of the session."""
+    yield
+    services.stop()
+
+
+@pytest.fixture(scope="session")
+def postgresql_url() -> str:
+    """The admin URL of the tests' PostgreSQL (TEST_POSTGRESQL_URL, or a server of their own)."""
+    return services.postgresql_url()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The URL of the tests' Redis (TEST_REDIS_URL, or a server of their own)."""
+    return services.redis_url()
 
 
 @dataclass
@@ -69,9 +80,7 @@ def browser() -> Iterator[Any]:
     """
     from playwright.sync_api import sync_playwright
 
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"{CHROMIUM} is missing: run scripts/system-deps.sh (Debian's chromium)")
     with sync_playwright() as driver:
-        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = chromium_browser.launch(driver)
         yield chromium
         chromium.close()

@@ -1,5 +1,6 @@
-"""The atomic Redis lock store against the real Redis at 127.0.0.1:6379, as two "replicas"
-(two store objects, two threads) that take the lock of one conversation at the same moment.
+"""The atomic Redis lock store against the tests' real Redis (tests/support/services.py), as
+two "replicas" (two store objects, two threads) that take the lock of one conversation at the
+same moment.
 """
 
 from __future__ import annotations
@@ -10,31 +11,26 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-import redis
 from rasa.core.lock_store import LockStore
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.endpoints import redis_lock_store
 from bot.lock_store import AtomicRedisLockStore
+from tests.support.services import redis_keys_removed, redis_url
 
 pytestmark = pytest.mark.integration
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @pytest.fixture
 def prefix() -> Iterator[str]:
     name = "locktest" + uuid.uuid4().hex[:10]
-    yield name
-    client = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
-    for key in client.scan_iter(match=f"{name}:*"):
-        client.delete(key)
-    client.close()
+    with redis_keys_removed(name):
+        yield name
 
 
 def replicas(prefix: str) -> list[AtomicRedisLockStore]:
     """Built the way Rasa builds them from the endpoints file we write."""
-    config = EndpointConfig.from_dict(redis_lock_store(REDIS_URL, prefix))
+    config = EndpointConfig.from_dict(redis_lock_store(redis_url(), prefix))
     stores = [LockStore.create(config) for _ in range(2)]
     assert all(isinstance(store, AtomicRedisLockStore) for store in stores)
     return stores  # type: ignore[return-value]
@@ -59,7 +55,7 @@ def test_rasa_builds_it_from_our_endpoints_with_our_prefix(prefix: str) -> None:
     store = replicas(prefix)[0]
     assert store.key_prefix == f"{prefix}:lock:"
     with pytest.raises(ValueError, match="REDIS_KEY_PREFIX"):
-        redis_lock_store(REDIS_URL, "not-alphanumeric")
+        redis_lock_store(redis_url(), "not-alphanumeric")
 
 
 def tickets_at_once(stores: list[AtomicRedisLockStore], conversation: str) -> list[int]:

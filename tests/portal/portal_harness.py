@@ -10,7 +10,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,25 +19,12 @@ from pathlib import Path
 
 import httpx
 
+from devtools.processes import free_port
+from tests.support import services
+from tests.support.waiting import wait_until
+
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "test-token-" + uuid.uuid4().hex
-PG_ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=5"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until(check: object, timeout: float = 30.0, what: str = "condition") -> object:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()  # type: ignore[operator]
-        if result:
-            return result
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _port_open(port: int) -> bool:
@@ -178,23 +164,13 @@ def _healthy(running: PortalProcess) -> bool:
 
 @contextmanager
 def database(kind: str, folder: Path) -> Iterator[str]:
-    """A fresh database: a SQLite file, or a uniquely named PostgreSQL database."""
+    """A fresh database: the SQLite file `folder/portal.db`, or a uniquely named PostgreSQL
+    database on the tests' server (tests/support/services.py)."""
     if kind == "sqlite":
         yield f"sqlite:///{folder / 'portal.db'}"
         return
-    import psycopg2
-
-    name = "portal_test_" + uuid.uuid4().hex[:12]
-    admin = psycopg2.connect(PG_ADMIN_DSN)
-    admin.autocommit = True
-    try:
-        with admin.cursor() as cursor:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        admin.close()
+    with services.postgresql_database("portal_test") as url:
+        yield url
 
 
 MANDATE = {

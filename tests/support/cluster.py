@@ -3,8 +3,8 @@
 One mail sink, one portal on a fresh PostgreSQL database, two action servers (same
 `PORTAL_API_TOKEN` and `IBAN_TOKEN_KEY`) and two Rasa servers, each pointed at its own action
 server, sharing one PostgreSQL tracker store and the Redis lock store under a key prefix of
-their own. Everything binds 127.0.0.1 on free ports; databases and Redis keys are removed
-afterwards.
+their own. Everything binds 127.0.0.1 on free ports; the databases (on the tests' PostgreSQL)
+and the Redis keys (on the tests' Redis, tests/support/services.py) are removed afterwards.
 """
 
 from __future__ import annotations
@@ -25,10 +25,8 @@ from bot.launcher import process_env
 from bot.settings import ROOT, resolve
 from bot.training import model_path
 from devtools.processes import free_ports, isolated_env, stop
+from tests.support.services import postgresql_database, redis_keys_removed
 
-PG_ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=5"
-PG_URL = "postgresql://postgres@127.0.0.1:5432/{name}"
-REDIS_URL = "redis://127.0.0.1:6379/0"
 READY_TIMEOUT = 420.0
 REPLICAS = 2
 
@@ -52,40 +50,6 @@ class Cluster:
             text = (self.folder / f"{name}.log").read_text(encoding="utf-8", errors="replace")
             parts.append(f"--- {name} ---\n{text[-chars:]}")
         return "\n".join(parts)
-
-
-@contextmanager
-def postgres_database(prefix: str) -> Iterator[str]:
-    """A uniquely named, empty PostgreSQL database, dropped afterwards (even if still in use)."""
-    import psycopg2
-
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    admin = psycopg2.connect(PG_ADMIN_DSN)
-    admin.autocommit = True
-    try:
-        with admin.cursor() as cursor:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield PG_URL.format(name=name)
-        finally:
-            with admin.cursor() as cursor:
-                cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        admin.close()
-
-
-@contextmanager
-def redis_keys_removed(prefix: str) -> Iterator[None]:
-    """Whatever the replicas leave under `prefix` is deleted at the end."""
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
-    try:
-        yield
-    finally:
-        for key in client.scan_iter(match=f"{prefix}:*"):
-            client.delete(key)
-        client.close()
 
 
 def _start(cluster: Cluster, name: str, command: list[str], env: dict[str, str]) -> None:
@@ -147,13 +111,13 @@ def running_cluster(folder: Path) -> Iterator[Cluster]:
         raise RuntimeError(f"no trained model at {model}: run `make train` first")
     prefix = "scaleout" + uuid.uuid4().hex[:10]
     with ExitStack() as cleanup:
-        tracker_db = cleanup.enter_context(postgres_database("tracker_scaleout"))
-        portal_db = cleanup.enter_context(postgres_database("portal_scaleout"))
-        cleanup.enter_context(redis_keys_removed(prefix))
+        tracker_db = cleanup.enter_context(postgresql_database("tracker_scaleout"))
+        portal_db = cleanup.enter_context(postgresql_database("portal_scaleout"))
+        redis_url = cleanup.enter_context(redis_keys_removed(prefix))
         extra = {
             "TRACKER_DB_URL": tracker_db,
             "PORTAL_DB_URL": portal_db,
-            "REDIS_URL": REDIS_URL,
+            "REDIS_URL": redis_url,
             "REDIS_KEY_PREFIX": prefix,
         }
         settings = resolve(isolated_env(folder, extra), dotenv=Path(os.devnull))

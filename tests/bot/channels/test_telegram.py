@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import uuid
@@ -30,6 +29,7 @@ from bot.channels.messaging import RATE_LIMITED, Delivery, SenderRateLimit
 from bot.channels.telegram import SECRET_HEADER, SORRY, TelegramApi, TelegramInput, UpdateGuard
 from bot.channels.telegram_updates import EDITED, ONLY_TEXT, PRIVATE_ONLY, TEXT_LIMIT
 from bot.settings import ROOT
+from devtools.processes import free_port
 from tests.conftest import Platforms
 from tests.e2e.test_payment import code_for
 from tests.e2e.test_services import REFERENCE
@@ -54,12 +54,6 @@ def sanic_test_mode() -> Iterator[None]:
     Sanic.test_mode = True
     yield
     Sanic.test_mode = before
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def private(update_id: int, chat_id: int, **content: Any) -> dict[str, Any]:
@@ -335,9 +329,11 @@ def test_a_failing_assistant_gets_an_apology_not_a_500(
     assert "geheim" not in caplog.text
 
 
-def test_replicas_sharing_redis_handle_a_redelivered_update_once(fake: FakePlatform) -> None:
+def test_replicas_sharing_redis_handle_a_redelivered_update_once(
+    fake: FakePlatform, redis_url: str
+) -> None:
     prefix = f"tgtest{uuid.uuid4().hex[:8]}"
-    url = "redis://127.0.0.1:6379/0"
+    url = redis_url
     first, second = (
         Harness(fake, updates=UpdateGuard(url, prefix)),
         Harness(fake, updates=UpdateGuard(url, prefix)),

@@ -15,14 +15,6 @@ from playwright.sync_api import Browser, Page, expect
 from bot.settings import ROOT
 from tests.support.stack import Stack
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
 ARTIFACTS = ROOT / "var" / "test-artifacts"
 REPLY_TIMEOUT_MS = 90_000  # Rasa on a loaded two-core machine

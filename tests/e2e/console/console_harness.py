@@ -12,11 +12,8 @@ import contextlib
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
-import time
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,45 +22,15 @@ from typing import Any
 
 import httpx
 
+from devtools.processes import free_port
+from tests.support.services import database
+from tests.support.waiting import wait_until
+
+__all__ = ["database"]  # the fixtures make their tracker stores with it
+
 ROOT = Path(__file__).resolve().parents[3]
-PG_ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=5"
 ADMIN = "admin"
 ADMIN_PASSWORD = "admin-" + secrets.token_urlsafe(12)
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextlib.contextmanager
-def database(kind: str, folder: Path, name: str) -> Iterator[str]:
-    """A fresh database: a SQLite file, or a uniquely named PostgreSQL database."""
-    if kind == "sqlite":
-        yield f"sqlite:///{folder / (name + '.db')}"
-        return
-    import psycopg2
-
-    db_name = f"console_{name}_{uuid.uuid4().hex[:10]}"
-    admin = psycopg2.connect(PG_ADMIN_DSN)
-    admin.autocommit = True
-    try:
-        with admin.cursor() as cursor:
-            cursor.execute(f'CREATE DATABASE "{db_name}"')
-        yield f"postgresql://postgres@127.0.0.1:5432/{db_name}"
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-    finally:
-        admin.close()
 
 
 # Rasa-shaped events, built by Rasa's own classes.
@@ -176,16 +143,18 @@ def running_console(folder: Path, env: dict[str, str], timeout: float = 60.0) ->
     url = f"http://127.0.0.1:{env['CONSOLE_PORT']}"
     console = Console(url, env, process, log)
     try:
-        deadline = time.monotonic() + timeout
-        while True:
+
+        def ready() -> bool:
             if process.poll() is not None:
                 raise RuntimeError(f"console exited:\n{console.log_text()[-3000:]}")
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"console not ready:\n{console.log_text()[-3000:]}")
-            time.sleep(0.2)
+                return httpx.get(f"{url}/health", timeout=2).status_code == 200
+            return False
+
+        try:
+            wait_until(ready, timeout, "the console's /health", interval=0.2)
+        except AssertionError as late:
+            raise RuntimeError(f"console not ready:\n{console.log_text()[-3000:]}") from late
         yield console
     finally:
         if process.poll() is None:

@@ -30,7 +30,8 @@ import yaml
 from bot.endpoints import LOCK_STORE_CLASS
 from bot.redaction import mask_ibans
 from bot.settings import ROOT
-from tests.support.cluster import REDIS_URL, Cluster, running_cluster
+from tests.support.cluster import Cluster, running_cluster
+from tests.support.services import redis_url
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -230,7 +231,7 @@ class LockWatcher(threading.Thread):
         self.done = threading.Event()
 
     def run(self) -> None:
-        client = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
+        client = redis.Redis.from_url(redis_url(), socket_timeout=5)
         try:
             while not self.done.wait(0.05):
                 self.seen.update(client.scan_iter(match=self.pattern))
@@ -291,7 +292,7 @@ def test_fifty_conversations_alternating_between_two_replicas(cluster: Cluster) 
     print(f"{checked} stored events checked against both replicas' tracker API")
 
     # Every ticket was returned: no lock is left behind for a later message to wait on.
-    client = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
+    client = redis.Redis.from_url(redis_url(), socket_timeout=5)
     try:
         assert list(client.scan_iter(match=f"{cluster.redis_prefix}:lock:*")) == []
     finally:

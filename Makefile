@@ -20,12 +20,15 @@ $(STAMP): pyproject.toml uv.lock scripts/setup-venv.sh
 	@scripts/setup-venv.sh
 	@touch $@
 
+# Node.js and npm (Debian's, if missing) build the web chat.
 setup: $(STAMP)
+	@scripts/system-deps.sh run
 	@scripts/build-webchat.sh
 
-# Debian's Chromium for the browser tests (no test tool downloads a browser of its own).
+# What the tests need besides Python (Debian's, if missing): PostgreSQL's and Redis's server
+# binaries (the tests start their own servers), Chromium (no test tool downloads a browser).
 system-deps:
-	@scripts/system-deps.sh
+	@scripts/system-deps.sh test
 
 train: setup
 	@$(PY) -m bot train
@@ -33,7 +36,7 @@ train: setup
 run: setup train
 	@$(PY) -m bot run
 
-test: setup system-deps train
+test: system-deps setup train
 	@scripts/run-tests.sh
 
 lint: setup

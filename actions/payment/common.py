@@ -22,7 +22,6 @@ from decimal import Decimal
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions.city import load_city
 from actions.contact import contact_details
@@ -106,10 +105,6 @@ def contact(tracker: Tracker) -> dict[str, str]:
     return contact_details(load_city(), language(tracker))
 
 
-def latest_intent(tracker: Tracker) -> str:
-    return str((tracker.latest_message.get("intent") or {}).get("name") or "")
-
-
 # A mandate is granted or revoked only on a clear yes: short junk ("jjj", "öhm") can land on
 # `affirm` with middling confidence, and money must not move on a guess.
 CONFIRMATION_MIN_CONFIDENCE = 0.8
@@ -123,33 +118,6 @@ def clear_answer(tracker: Tracker) -> str | None:
     if float(intent.get("confidence") or 0.0) < CONFIRMATION_MIN_CONFIDENCE:
         return None
     return str(intent["name"])
-
-
-def latest_text(tracker: Tracker) -> str:
-    return str(tracker.latest_message.get("text") or "")
-
-
-def entity(tracker: Tracker, name: str) -> str | None:
-    value = next(tracker.get_latest_entity_values(name), None)
-    return None if value is None else str(value)
-
-
-def record_failure(
-    slot: str,
-    code: str,
-    dispatcher: CollectingDispatcher,
-    tracker: Tracker,
-    **values: Any,
-) -> dict[str, Any]:
-    """Say what was wrong; from the second miss on one slot, explain it and offer to stop."""
-    failures = dict(tracker.get_slot("payment_failures") or {})
-    failures[slot] = int(failures.get(slot, 0)) + 1
-    if failures[slot] >= FAILURES_BEFORE_EXPLAINING:
-        dispatcher.utter_message(response=f"utter_explain_{slot}")
-        dispatcher.utter_message(response="utter_payment_offer_stop")
-    else:
-        dispatcher.utter_message(response=failure_response(slot, code), **values)
-    return {slot: None, "payment_failures": failures}
 
 
 def clear_failures(slot: str, tracker: Tracker) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Finding the values of the payment form in what the citizen wrote, in any order.
 
-Entities from the NLU come first; free text is read only for the slot the form asked for, so
-that "abbrechen" never becomes an account holder's name.
+Entities from the NLU come first (the form base reads them); these finders read values from the
+text in any message.
 
 >>> find_iban("meine IBAN: DE89 3704 0044 0532 0130 00, Betrag 48,00")
 'DE89370400440532013000'
@@ -19,12 +19,6 @@ True
 '123456'
 >>> find_email("an erika@example.de bitte")
 'erika@example.de'
->>> correction_target("Die IBAN war falsch")
-'iban'
->>> correction_target("I need to change the email address")
-'email'
->>> correction_target("ja, das ist korrekt") is None
-True
 >>> strip_name_phrase("Mein Name ist Erika Mustermann")
 'Erika Mustermann'
 """
@@ -33,6 +27,7 @@ from __future__ import annotations
 
 import re
 
+from actions import keywords
 from rules import iban as iban_validator
 
 _TOKEN_SPLIT = re.compile(r"[\s.,;:!?()\[\]/\-]+")
@@ -47,25 +42,6 @@ _KASSENZEICHEN = re.compile(
 )
 _SIGNING_CODE = re.compile(r"(?<![0-9])[0-9]{3}[ -]?[0-9]{3}(?![0-9])")
 _EMAIL = re.compile(r"[^\s<>()\[\],;:]+@[^\s<>()\[\],;:]+\.[A-Za-z]{2,63}")
-
-_WRONG = re.compile(
-    r"falsch|korrigier|ändern|aendern|änderung|stimmt nicht|fehler|vertippt"
-    r"|wrong|incorrect|not correct|mistake|typo|change|fix",
-    re.IGNORECASE,
-)
-_SLOT_WORDS = (
-    ("iban", re.compile(r"\biban\b|konto(?:nummer)?\b|account number", re.IGNORECASE)),
-    ("kassenzeichen", re.compile(r"kassenzeichen|reference|aktenzeichen", re.IGNORECASE)),
-    ("invoice_amount", re.compile(r"betrag|summe|amount|\beuro\b", re.IGNORECASE)),
-    ("email", re.compile(r"e-?mail|mail", re.IGNORECASE)),
-    ("account_holder", re.compile(r"name|inhaber|holder", re.IGNORECASE)),
-)
-_NAME_PHRASES = re.compile(
-    r"^(?:(?:mein|der)\s+name\s+ist|ich\s+hei(?:ß|ss)e|ich\s+bin|"
-    r"(?:der\s+)?kontoinhaber(?:in)?\s+(?:ist|hei(?:ß|ss)t)|inhaber(?:in)?\s*:?|name\s*:|"
-    r"my\s+name\s+is|i\s+am|i'm|(?:the\s+)?account\s+holder\s+is|it'?s)\s+",
-    re.IGNORECASE,
-)
 
 
 def find_iban(text: str) -> str | None:
@@ -118,13 +94,7 @@ def find_email(text: str) -> str | None:
     return match.group(0) if match else None
 
 
-def correction_target(text: str) -> str | None:
-    """The slot a message says was wrong ("die IBAN war falsch"), or None."""
-    if not _WRONG.search(text):
-        return None
-    return next((slot for slot, words in _SLOT_WORDS if words.search(text)), None)
-
-
 def strip_name_phrase(text: str) -> str:
-    """Drop "Mein Name ist", "my name is", … in front of a name."""
-    return _NAME_PHRASES.sub("", text.strip(), count=1).strip()
+    """Drop "Mein Name ist", "my name is", … (``data/keywords``) in front of a name."""
+    phrases = keywords.pattern("name_phrases").pattern
+    return re.sub(rf"^(?:{phrases})\s+", "", text.strip(), count=1, flags=re.IGNORECASE).strip()

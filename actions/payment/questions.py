@@ -11,11 +11,11 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
 
+from actions.forms import Field, Turn, Update
 from actions.payment import common
 from actions.payment.finish import reset_events
-from actions.payment.invoice_check import InvoiceCheckingForm, throttled, unavailable
+from actions.payment.invoice_check import InvoiceForm, throttled, unavailable
 from actions.portal_client import (
     Conflict,
     Invoice,
@@ -32,76 +32,58 @@ STATE_RESPONSES = {
 }
 
 
-class ValidateInvoiceQuestionForm(InvoiceCheckingForm):
-    def name(self) -> str:
-        return "validate_invoice_question_form"
+class ValidateInvoiceQuestionForm(InvoiceForm):
+    form = "invoice_question_form"
 
-    async def on_invoice(
-        self, invoice: Invoice, dispatcher: CollectingDispatcher, tracker: Tracker
-    ) -> dict[str, Any]:
-        response = STATE_RESPONSES.get(invoice.payment_state, "utter_invoice_state_open")
-        dispatcher.utter_message(response=response)
+    async def on_invoice(self, invoice: Invoice, turn: Turn) -> dict[str, Any]:
+        turn.say(STATE_RESPONSES.get(invoice.payment_state, "utter_invoice_state_open"))
         return {}
 
 
-class ValidateRevokeMandateForm(InvoiceCheckingForm):
-    def name(self) -> str:
-        return "validate_revoke_mandate_form"
+async def revoke_confirmation(answer: str, turn: Turn) -> bool | dict[str, Any]:
+    """Revoke on an explicit yes only; no keeps the mandate."""
+    if answer != "affirm":
+        turn.say("utter_revoke_kept")
+        return False
+    try:
+        mandate_id = common.mandate_from_slot(turn.slot("mandate_id"))
+        await get_portal_client().revoke_mandate(mandate_id)
+    except (Conflict, NotFound):
+        turn.say("utter_no_mandate_to_revoke")
+        return False
+    except Throttled as error:
+        return Update(throttled(error, turn.dispatcher))
+    except PortalError as error:
+        return Update(unavailable(error, turn.dispatcher, turn.tracker))
+    turn.say("utter_mandate_revoked", mandate_reference=turn.slot("mandate_reference") or "")
+    return True
 
-    async def on_invoice(
-        self, invoice: Invoice, dispatcher: CollectingDispatcher, tracker: Tracker
-    ) -> dict[str, Any]:
+
+class ValidateRevokeMandateForm(InvoiceForm):
+    form = "revoke_mandate_form"
+    fields = (
+        *InvoiceForm.fields,
+        Field("revoke_confirmation", revoke_confirmation, confirm=True),
+    )
+
+    async def on_invoice(self, invoice: Invoice, turn: Turn) -> dict[str, Any]:
         if not invoice.active_mandate_id:
-            dispatcher.utter_message(response="utter_no_mandate_to_revoke")
+            turn.say("utter_no_mandate_to_revoke")
             return common.stop("no_mandate")
         try:
             mandate = await get_portal_client().get_mandate(invoice.active_mandate_id)
         except NotFound:
-            dispatcher.utter_message(response="utter_no_mandate_to_revoke")
+            turn.say("utter_no_mandate_to_revoke")
             return common.stop("no_mandate")
         except Throttled as error:
-            return throttled(error, dispatcher)
+            return throttled(error, turn.dispatcher)
         except PortalError as error:
-            return unavailable(error, dispatcher, tracker)
+            return unavailable(error, turn.dispatcher, turn.tracker)
         return {
             "mandate_id": common.mandate_slot(mandate.id),
             "mandate_reference": mandate.mandate_reference or "",
             "iban": mandate.iban_masked or "",
         }
-
-    async def extract_revoke_confirmation(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        if tracker.get_slot("requested_slot") != "revoke_confirmation":
-            return {}
-        answer = common.clear_answer(tracker)
-        if answer is None:
-            return {}
-        return {"revoke_confirmation": answer == "affirm"}
-
-    async def validate_revoke_confirmation(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        if value is None:
-            return {}
-        if value is not True:
-            dispatcher.utter_message(response="utter_revoke_kept")
-            return {"revoke_confirmation": False}
-        try:
-            mandate_id = common.mandate_from_slot(tracker.get_slot("mandate_id"))
-            await get_portal_client().revoke_mandate(mandate_id)
-        except (Conflict, NotFound):
-            dispatcher.utter_message(response="utter_no_mandate_to_revoke")
-            return {"revoke_confirmation": False}
-        except Throttled as error:
-            return throttled(error, dispatcher)
-        except PortalError as error:
-            return unavailable(error, dispatcher, tracker)
-        dispatcher.utter_message(
-            response="utter_mandate_revoked",
-            mandate_reference=tracker.get_slot("mandate_reference") or "",
-        )
-        return {"revoke_confirmation": True}
 
 
 class ActionInvoiceFlowEnd(Action):

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 
+from actions import keywords
 from rules import email as email_validator
 from rules.errors import InputError
 
@@ -28,15 +29,14 @@ _REFERENCE_IN_TEXT = re.compile(r"\bsr[- ]?([0-9]{4})[- ]?([0-9]{6})\b", re.IGNO
 MAX_DESCRIPTION = 1000
 MAX_ITEMS = 30
 MAX_COPIES = 10
-_NUMBER_WORDS = {
-    "ein": 1, "eine": 1, "einen": 1, "eins": 1, "one": 1, "a": 1, "zwei": 2, "two": 2,
-    "drei": 3, "three": 3, "vier": 4, "four": 4, "fünf": 5, "fuenf": 5, "five": 5,
-    "sechs": 6, "six": 6, "sieben": 7, "seven": 7, "acht": 8, "eight": 8, "neun": 9,
-    "nine": 9, "zehn": 10, "ten": 10,
-}  # fmt: skip
 _PHONE = re.compile(r"\+?[0-9][0-9 /()-]{5,22}[0-9]")
-_ITEM_SEPARATORS = re.compile(r"\s*(?:,|;|\n|\bund\b|\band\b|\bsowie\b)\s*", re.IGNORECASE)
 _NAME = re.compile(r"[^\W\d_]+(?:[ '.-]+[^\W\d_]+)*\.?")
+
+
+def _item_separators() -> re.Pattern[str]:
+    """Commas, semicolons, new lines and the list words of ``data/keywords`` ("und", "and")."""
+    words = [rf"\b{re.escape(word)}\b" for word in keywords.words("list_words")]
+    return re.compile(r"\s*(?:" + "|".join([",", ";", "\n", *words]) + r")\s*", re.IGNORECASE)
 
 
 def find_reference(text: str) -> str | None:
@@ -109,7 +109,8 @@ def copies(value: str) -> int:
     if digits:
         number = int(digits[0])
     else:
-        words = [_NUMBER_WORDS[w] for w in re.findall(r"\w+", text) if w in _NUMBER_WORDS]
+        table = keywords.table("number_words")  # "zwei", "two", … from data/keywords
+        words = [int(table[w]) for w in re.findall(r"\w+", text) if w in table]
         if not words:
             raise InputError(f"not a number: {value!r}", code="invalid")
         number = words[0]
@@ -121,7 +122,7 @@ def copies(value: str) -> int:
 def items(value: str) -> list[str]:
     """The things to collect, split at commas and "und"; codes ``empty``, ``too_many``,
     ``too_long``."""
-    parts = [part.strip(" .") for part in _ITEM_SEPARATORS.split(value)]
+    parts = [part.strip(" .") for part in _item_separators().split(value)]
     found = [part for part in parts if part]
     if not found:
         raise InputError("no items", code="empty")

@@ -12,26 +12,24 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import keywords
 from actions.services import checks
-from actions.services.form_base import Field, ServiceForm, Turn, latest_intent
+from actions.services.form_base import Field, ServiceForm, Turn
 from rules.errors import InputError
-
-_UP = ("👍", "gut", "super", "good", "great")
-_DOWN = ("👎", "schlecht", "bad", "poor")
 
 
 async def rating(text: str, turn: Turn) -> str:
-    intent = latest_intent(turn.tracker)
+    """Thumbs up or down: the buttons' affirm/deny, or words of ``data/keywords``."""
     lowered = text.lower()
-    if intent == "affirm" or any(word in lowered for word in _UP):
+    if turn.intent == "affirm" or any(word in lowered for word in keywords.words("rating_up")):
         return "up"
-    if intent == "deny" or any(word in lowered for word in _DOWN):
+    if turn.intent == "deny" or any(word in lowered for word in keywords.words("rating_down")):
         return "down"
     raise InputError("no rating", code="invalid")
 
 
 async def comment(text: str, turn: Turn) -> str:
-    if latest_intent(turn.tracker) == "deny":
+    if turn.intent == "deny":
         return "-"
     return checks.short_text(text, 500)
 

@@ -1,8 +1,9 @@
 """The request forms: certificate, bulky waste, issue report, dog registration, appointment.
 
-Each field's check is a small function over the text; the form base (``form_base.py``) asks,
-corrects and reports. Values that need the portal (free pickup days, free slots) are checked
-against what the portal offers at that moment.
+Each field's check is a small function over the text; the form base (``actions/forms.py``)
+asks, corrects and reports. The words that name a choice are in ``data/keywords/``. Values that
+need the portal (free pickup days, free slots) are checked against what the portal offers at
+that moment.
 """
 
 from __future__ import annotations
@@ -11,40 +12,27 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 
+from actions import keywords
+from actions.forms import Unconfirmed
 from actions.portal_client import AppointmentSlot, PortalError, get_portal_client
 from actions.services import checks, dates, streets
 from actions.services.catalogue import load_catalogue
-from actions.services.form_base import TIMEZONE, Field, ServiceForm, Turn
+from actions.services.form_base import TIMEZONE, Field, ServiceForm, Turn, confirmed
 from actions.services.text import contains_words
 from rules import email as email_validator
 from rules.errors import InputError
 
 _TIME = re.compile(r"\b([01]?[0-9]|2[0-3])[:.]([0-5][0-9])\b(?!\.)")
-CERTIFICATE_TYPES = ("geburtsurkunde", "eheurkunde", "sterbeurkunde")
-_CERTIFICATE_WORDS = {
-    "geburtsurkunde": ("geburt", "birth"),
-    "eheurkunde": ("ehe", "heirat", "marriage"),
-    "sterbeurkunde": ("sterbe", "tod", "death"),
-}
-ISSUE_CATEGORIES = {
-    "pothole": ("schlagloch", "strassenschaden", "pothole", "road"),
-    "street_light": ("laterne", "licht", "beleuchtung", "street light", "lamp", "light"),
-    "litter": ("muell", "abfall", "dreck", "litter", "rubbish", "trash"),
-    "other": ("sonstig", "anderes", "other"),
-}
-APPOINTMENT_SERVICES = {
-    "id_card": ("personalausweis", "ausweis", "perso", "id card", "identity"),
-    "passport": ("reisepass", "pass", "passport"),
-    "registration": ("ummeld", "anmeld", "wohnsitz", "registration", "address", "register"),
-}
 
 
-def _choice(text: str, options: dict[str, tuple[str, ...]], code: str = "unknown") -> str:
+def _choice(text: str, table: str, code: str = "unknown") -> str:
+    """The option of a keyword table (``data/keywords``) that the text names, or its key."""
+    options = keywords.table(table)
     lowered = text.strip().lower()
     if lowered in options:
         return lowered
     for key, words in options.items():
-        if any(contains_words(text, word) for word in words):
+        if any(contains_words(text, str(word)) for word in words or ()):
             return key
     raise InputError(f"no option in {text!r}", code=code)
 
@@ -62,7 +50,11 @@ async def past_date(text: str, turn: Turn) -> str:
 
 
 async def address(text: str, turn: Turn) -> str:
-    return streets.check(text)
+    """A known street is completed and corrected; an unknown one in the city is read back."""
+    try:
+        return streets.check(text)
+    except streets.UnknownStreet as unknown:
+        raise Unconfirmed(unknown.address) from unknown
 
 
 async def name(text: str, turn: Turn) -> str:
@@ -85,7 +77,7 @@ async def postal_address(text: str, turn: Turn) -> str:
 
 
 async def certificate_type(text: str, turn: Turn) -> str:
-    return _choice(text, {k: (k, *v) for k, v in _CERTIFICATE_WORDS.items()})
+    return _choice(text, "certificate_types")
 
 
 async def copies(text: str, turn: Turn) -> float:
@@ -101,20 +93,16 @@ def certificate_fee(kind: str, number: int) -> Decimal:
     return first + further * (number - 1)
 
 
-async def yes_no(text: str, turn: Turn) -> bool:  # pragma: no cover - confirmations use intents
-    return True
-
-
 class ValidateCertificateForm(ServiceForm):
     form = "certificate_form"
     fields = (
-        Field("certificate_type", certificate_type, "certificate_type", ("urkunde", "certificate")),
-        Field("certificate_person", name, None, ("name", "person")),
-        Field("certificate_event_date", past_date, None, ("datum", "date")),
-        Field("certificate_event_place", place, None, ("ort", "place")),
-        Field("certificate_copies", copies, None, ("anzahl", "exemplar", "copies", "number")),
-        Field("certificate_address", postal_address, None, ("adresse", "anschrift", "address")),
-        Field("certificate_confirm", yes_no, confirm=True),
+        Field("certificate_type", certificate_type, "certificate_type"),
+        Field("certificate_person", name),
+        Field("certificate_event_date", past_date),
+        Field("certificate_event_place", place),
+        Field("certificate_copies", copies),
+        Field("certificate_address", postal_address),
+        Field("certificate_confirm", confirmed, confirm=True),
     )
 
 
@@ -141,9 +129,9 @@ async def pickup_date(text: str, turn: Turn) -> str:
 class ValidateBulkyWasteForm(ServiceForm):
     form = "bulky_waste_form"
     fields = (
-        Field("waste_address", address, None, ("adresse", "strasse", "address", "street")),
-        Field("waste_items", waste_items, None, ("gegenst", "sachen", "teile", "items", "things")),
-        Field("waste_pickup_date", pickup_date, None, ("datum", "termin", "tag", "date", "day")),
+        Field("waste_address", address),
+        Field("waste_items", waste_items),
+        Field("waste_pickup_date", pickup_date),
     )
 
 
@@ -151,7 +139,7 @@ class ValidateBulkyWasteForm(ServiceForm):
 
 
 async def issue_category(text: str, turn: Turn) -> str:
-    return _choice(text, ISSUE_CATEGORIES)
+    return _choice(text, "issue_categories")
 
 
 async def issue_description(text: str, turn: Turn) -> str:
@@ -167,15 +155,15 @@ async def issue_location(text: str, turn: Turn) -> str:
     found = streets.find_coordinates(text)
     if found is not None:
         return streets.check_coordinates(*found)
-    return streets.check(text)
+    return await address(text, turn)
 
 
 class ValidateReportIssueForm(ServiceForm):
     form = "report_issue_form"
     fields = (
-        Field("issue_category", issue_category, None, ("kategorie", "art", "category", "kind")),
-        Field("issue_location", issue_location, None, ("ort", "adresse", "location", "address")),
-        Field("issue_description", issue_description, None, ("beschreibung", "description")),
+        Field("issue_category", issue_category),
+        Field("issue_location", issue_location),
+        Field("issue_description", issue_description),
     )
 
 
@@ -202,14 +190,12 @@ async def acquired_on(text: str, turn: Turn) -> str:
 class ValidateRegisterDogForm(ServiceForm):
     form = "register_dog_form"
     fields = (
-        Field("dog_owner", name, "person_name", ("halter", "besitzer", "owner", "mein name")),
-        Field("dog_address", address, None, ("adresse", "address")),
-        Field(
-            "dog_name", dog_name, None, ("hundename", "name des hundes", "dog's name", "dog name")
-        ),
-        Field("dog_breed", breed, None, ("rasse", "breed")),
-        Field("dog_acquired_on", acquired_on, None, ("datum", "seit", "date", "since")),
-        Field("dog_confirm", yes_no, confirm=True),
+        Field("dog_owner", name, "person_name"),
+        Field("dog_address", address),
+        Field("dog_name", dog_name),
+        Field("dog_breed", breed),
+        Field("dog_acquired_on", acquired_on),
+        Field("dog_confirm", confirmed, confirm=True),
     )
 
 
@@ -217,7 +203,7 @@ class ValidateRegisterDogForm(ServiceForm):
 
 
 async def appointment_service(text: str, turn: Turn) -> str:
-    return _choice(text, APPOINTMENT_SERVICES)
+    return _choice(text, "appointment_services")
 
 
 SERVICE_LABELS = {
@@ -293,9 +279,9 @@ async def email(text: str, turn: Turn) -> str:
 class ValidateBookAppointmentForm(ServiceForm):
     form = "book_appointment_form"
     fields = (
-        Field("appointment_service", appointment_service, None, ("anliegen", "service")),
-        Field("appointment_slot", appointment_slot, None, ("termin", "uhrzeit", "slot", "time")),
-        Field("appointment_name", name, "person_name", ("name",)),
-        Field("appointment_email", email, "email", ("mail",)),
-        Field("appointment_confirm", yes_no, confirm=True),
+        Field("appointment_service", appointment_service),
+        Field("appointment_slot", appointment_slot),
+        Field("appointment_name", name, "person_name"),
+        Field("appointment_email", email, "email"),
+        Field("appointment_confirm", confirmed, confirm=True),
     )

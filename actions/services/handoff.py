@@ -114,9 +114,9 @@ async def callback_topic(text: str, turn: Turn) -> str:
 class ValidateHandoffForm(ServiceForm):
     form = "handoff_form"
     fields = (
-        Field("callback_name", callback_name, "person_name", ("name",)),
-        Field("callback_contact", callback_contact, "email", ("telefon", "mail", "phone")),
-        Field("callback_topic", callback_topic, None, ("thema", "anliegen", "topic")),
+        Field("callback_name", callback_name, "person_name"),
+        Field("callback_contact", callback_contact, "email"),
+        Field("callback_topic", callback_topic),
     )
 
 

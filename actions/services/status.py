@@ -28,7 +28,7 @@ async def reference(text: str, turn: Turn) -> str:
 
 class ValidateCheckStatusForm(ServiceForm):
     form = "check_status_form"
-    fields = (Field("request_reference", reference, "reference", ("nummer", "reference")),)
+    fields = (Field("request_reference", reference, "reference"),)
 
 
 def status_label(status: str, language: str) -> str:

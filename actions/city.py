@@ -1,7 +1,8 @@
 """The city's facts from `data/city.yml`: offices, phone numbers, contact hours.
 
-City facts live in data, never in code, so another city swaps the file. Loaded once, lazily,
-on first use (never at import time, so tests can point `BUERGERBOT_DATA_DIR` elsewhere first).
+City facts live in data, never in code, so another city swaps the folder: `DATA_DIR` (default
+`data`; a relative path is taken from the repository root) names it. Loaded once, lazily, on
+first use (never at import time, so tests can point `DATA_DIR` elsewhere first).
 """
 
 from __future__ import annotations
@@ -19,7 +20,10 @@ LANGUAGES = ("de", "en")
 
 
 def data_dir() -> Path:
-    return Path(os.environ.get("BUERGERBOT_DATA_DIR", REPO_ROOT / "data"))
+    # BUERGERBOT_DATA_DIR is the older, test-only name of the same setting.
+    raw = os.environ.get("DATA_DIR") or os.environ.get("BUERGERBOT_DATA_DIR") or "data"
+    path = Path(raw)
+    return path if path.is_absolute() else REPO_ROOT / path
 
 
 def _localised(value: Any, language: str) -> str:
@@ -53,6 +57,16 @@ class City:
     @property
     def service_number(self) -> str:
         return str(self.raw["service_number"])
+
+    @property
+    def example_address(self) -> str:
+        """An address in the city that the assistant shows as an example of the format."""
+        return str(self.raw["example_address"])
+
+    @property
+    def example_phone(self) -> str:
+        """A phone number in the city's format, shown as an example (not a real line)."""
+        return str(self.raw["example_phone"])
 
     @property
     def privacy_path(self) -> str:

@@ -1,4 +1,9 @@
-"""The start of a conversation session: keep the language, greet with what the assistant can do."""
+"""The start of a conversation session: keep the language, set the city's facts, greet.
+
+The domain's responses name the city only through the `city_*` slots set here from `data/`
+(`city.yml`, and `streets.yml` for the town and its postcodes, the ones the address checks
+use), so that another city swaps `data/` and no response text.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.city import load_city
+from actions.services.streets import load_streets
 
 # Slots worth carrying into a new session: the citizen's language, nothing personal.
 CARRIED_SLOTS = ("language",)
@@ -22,6 +28,18 @@ def privacy_url(path: str) -> str:
     return base.rstrip("/") + path
 
 
+def city_slots() -> dict[str, str]:
+    """The values of the `city_*` slots (the same in both languages) from `data/`."""
+    city, streets = load_city(), load_streets()
+    return {
+        "city_name": city.name,
+        "city_town": streets.city,
+        "city_postcodes": ", ".join(streets.postcodes),
+        "city_example_address": city.example_address,
+        "city_example_phone": city.example_phone,
+    }
+
+
 class ActionSessionStart(Action):
     def name(self) -> str:
         return "action_session_start"
@@ -30,6 +48,7 @@ class ActionSessionStart(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         city = load_city()
+        # The welcome is rendered before the events below apply, so it gets the name directly.
         dispatcher.utter_message(
             response="utter_welcome",
             city_name=city.name,
@@ -40,4 +59,5 @@ class ActionSessionStart(Action):
             for name in CARRIED_SLOTS
             if tracker.get_slot(name) is not None
         ]
-        return [SessionStarted(), *carried, ActionExecuted("action_listen")]
+        facts = [SlotSet(name, value) for name, value in city_slots().items()]
+        return [SessionStarted(), *carried, *facts, ActionExecuted("action_listen")]

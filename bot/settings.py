@@ -13,6 +13,7 @@ from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
 from honcho.environ import parse as parse_dotenv
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,7 +54,8 @@ STATIC_DEFAULTS: dict[str, str] = {
     "SMTP_HOST": "127.0.0.1",
     "MAIL_FROM": "buergerbot@localhost",
     "CREDITOR_ID": "DE98ZZZ09999999999",
-    "CREDITOR_NAME": "Universitätsstadt Marburg",
+    # The city's facts (docs/demo-city.md); CREDITOR_NAME defaults to the name in its city.yml.
+    "DATA_DIR": "data",
     "TELEGRAM_API_URL": "https://api.telegram.org",
     "WHATSAPP_API_URL": "https://graph.facebook.com/v21.0",
     "VAR_DIR": "var",
@@ -68,6 +70,18 @@ def read_dotenv(path: Path) -> dict[str, str]:
     if not path.is_file():
         return {}
     return dict(parse_dotenv(path.read_text(encoding="utf-8")))
+
+
+def data_dir(env: Mapping[str, str]) -> Path:
+    """The city's data folder; a relative `DATA_DIR` is taken from the repository root."""
+    path = Path(env.get("DATA_DIR") or "data")
+    return path if path.is_absolute() else ROOT / path
+
+
+def city_creditor_name(folder: Path) -> str:
+    """The default of CREDITOR_NAME: `creditor_name` (else `city_name`) of the city's data."""
+    raw = yaml.safe_load((folder / "city.yml").read_text(encoding="utf-8")) or {}
+    return str(raw.get("creditor_name") or raw.get("city_name") or "")
 
 
 @dataclass
@@ -105,6 +119,8 @@ def resolve(base: Mapping[str, str] | None = None, dotenv: Path | None = None) -
             env[name] = factory()
             generated.append(name)
 
+    if not env.get("CREDITOR_NAME"):
+        env["CREDITOR_NAME"] = city_creditor_name(data_dir(env))
     env.setdefault("MAIL_DIR", f"{env['VAR_DIR']}/mail")
     env.setdefault("PORTAL_URL", f"http://127.0.0.1:{env['PORTAL_PORT']}")
     env.setdefault("ACTIONS_URL", f"http://127.0.0.1:{env['ACTIONS_PORT']}/webhook")

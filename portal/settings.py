@@ -4,14 +4,42 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 from portal import crypto, sepa
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class SettingsError(RuntimeError):
     """A setting is missing or wrong; the message tells the operator what to fix."""
+
+
+def data_folder(env: dict[str, str]) -> Path:
+    """`DATA_DIR`, the city's data folder (default `data`; relative to the repository root)."""
+    path = Path(env.get("DATA_DIR") or "data")
+    return path if path.is_absolute() else ROOT / path
+
+
+def city_creditor_name(folder: Path) -> str:
+    """The creditor's name from the city's data (`creditor_name`, else `city_name`): the default
+    of `CREDITOR_NAME`, so that no city's name is written in code."""
+    path = folder / "city.yml"
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise SettingsError(f"CREDITOR_NAME is not set and {path} cannot be read: {exc}") from exc
+    name = (raw.get("creditor_name") or raw.get("city_name")) if isinstance(raw, dict) else None
+    if not name:
+        raise SettingsError(f"CREDITOR_NAME is not set and {path} names no creditor_name.")
+    return str(name)
+
+
+def _default_creditor_name() -> str:
+    return city_creditor_name(data_folder({}))
 
 
 @dataclass(frozen=True)
@@ -21,7 +49,7 @@ class Settings:
     bind_host: str = "127.0.0.1"
     port: int = 8080
     var_dir: Path = Path("var")
-    data_dir: Path = Path("data")
+    data_dir: Path = ROOT / "data"
     public_url: str = "http://127.0.0.1:8080"
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 2525
@@ -29,7 +57,7 @@ class Settings:
     smtp_password: str | None = None
     mail_from: str = "buergerbot@localhost"
     creditor_id: str = "DE98ZZZ09999999999"
-    creditor_name: str = "Universitätsstadt Marburg"
+    creditor_name: str = field(default_factory=_default_creditor_name)
     creditor_iban: str = "DE02120300000000202051"
     creditor_bic: str = "BYLADEM1001"
     encryption_key: str | None = None
@@ -46,6 +74,7 @@ class Settings:
                 "PORTAL_API_TOKEN is not set: the portal refuses to start without a bearer token."
             )
         port = _int(env, "PORTAL_PORT", 8080)
+        folder = data_folder(env)
         creditor_id = env.get("CREDITOR_ID") or "DE98ZZZ09999999999"
         try:
             creditor_id = sepa.validate_creditor_id(creditor_id)
@@ -65,6 +94,7 @@ class Settings:
             bind_host=env.get("BIND_HOST") or "127.0.0.1",
             port=port,
             var_dir=Path(env.get("VAR_DIR") or "var"),
+            data_dir=folder,
             public_url=(env.get("PORTAL_PUBLIC_URL") or f"http://127.0.0.1:{port}").rstrip("/"),
             smtp_host=env.get("SMTP_HOST") or "127.0.0.1",
             smtp_port=_int(env, "SMTP_PORT", 2525),
@@ -72,7 +102,7 @@ class Settings:
             smtp_password=env.get("SMTP_PASSWORD") or None,
             mail_from=env.get("MAIL_FROM") or "buergerbot@localhost",
             creditor_id=creditor_id,
-            creditor_name=env.get("CREDITOR_NAME") or "Universitätsstadt Marburg",
+            creditor_name=env.get("CREDITOR_NAME") or city_creditor_name(folder),
             creditor_iban=env.get("CREDITOR_IBAN") or "DE02120300000000202051",
             creditor_bic=env.get("CREDITOR_BIC") or "BYLADEM1001",
             encryption_key=encryption_key,

@@ -18,6 +18,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, file, json
 from sanic.response import html as html_response
 
+from bot.settings import data_dir
 from bot.web import add_security_headers
 from webchat.history import RasaUnavailable, bot_messages, valid_session
 from webchat.relay import MAX_FRAME, Socket, relay, upstream_url
@@ -25,7 +26,6 @@ from webchat.relay import MAX_FRAME, Socket, relay, upstream_url
 HERE = Path(__file__).parent
 PAGES = HERE / "pages"
 DIST = HERE / "dist"
-CITY_FILE = HERE.parent / "data" / "city.yml"
 STATIC_TYPES = {
     ".js": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
@@ -35,8 +35,9 @@ STATIC_TYPES = {
 logger = logging.getLogger(__name__)
 
 
-def city_name(path: Path = CITY_FILE) -> str:
-    """The city's name for the demo page's heading (city facts stay in data/)."""
+def city_name(path: Path | None = None) -> str:
+    """The city's name for the demo page's heading (city facts stay in `DATA_DIR`)."""
+    path = path or data_dir(os.environ) / "city.yml"
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     return str(data.get("city_name", ""))
 

@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.city import intent_label, load_city
 from actions.fallback import ActionFallback
 from actions.language import ActionSwitchLanguage, requested_language
-from actions.session import ActionSessionStart
+from actions.session import ActionSessionStart, city_slots
 
 
 def tracker(
@@ -71,7 +71,14 @@ def test_switch_language_sets_the_slot() -> None:
 def test_session_start_welcomes_and_keeps_the_language(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WEBCHAT_PUBLIC_URL", "https://chat.example.org/")
     dispatcher, events = run(ActionSessionStart(), tracker(language="en"))
-    assert events == [SessionStarted(), SlotSet("language", "en"), ActionExecuted("action_listen")]
+    facts = [SlotSet(name, value) for name, value in city_slots().items()]
+    assert events == [
+        SessionStarted(),
+        SlotSet("language", "en"),
+        *facts,
+        ActionExecuted("action_listen"),
+    ]
+    assert dict(city_slots())["city_name"] == load_city().name
     [message] = dispatcher.messages
     assert message["response"] == "utter_welcome"
     assert message["privacy_url"] == "https://chat.example.org/datenschutz"

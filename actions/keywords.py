@@ -52,6 +52,12 @@ def table(name: str) -> dict[str, Any]:
     return dict(keywords().get(name) or {})
 
 
+def labels(language: str, name: str) -> dict[str, Any]:
+    """Words the assistant says, per language (``labels: {de: {name: {key: text}}}``)."""
+    tables = table("labels")
+    return dict((tables.get(language) or tables.get("de") or {}).get(name) or {})
+
+
 @lru_cache(maxsize=64)
 def pattern(name: str) -> re.Pattern[str]:
     """The patterns of a list as one expression (never matching when the list is empty)."""

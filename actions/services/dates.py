@@ -28,6 +28,7 @@ from typing import Literal
 
 import dateparser
 
+from actions import keywords
 from actions.services.text import fold
 from rules.errors import InputError
 
@@ -36,12 +37,6 @@ _NUMERIC = re.compile(
     r"(?<![0-9])([0-9]{1,2})\.\s?([0-9]{1,2})\.(?:\s?([0-9]{4}|[0-9]{2}))?(?![0-9])"
 )
 _ISO = re.compile(r"(?<![0-9])([0-9]{4})-([0-9]{2})-([0-9]{2})(?![0-9])")
-_WEEKDAYS = {
-    "montag": 0, "dienstag": 1, "mittwoch": 2, "donnerstag": 3, "freitag": 4, "samstag": 5,
-    "sonnabend": 5, "sonntag": 6, "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3,
-    "friday": 4, "saturday": 5, "sunday": 6,
-}  # fmt: skip
-_WEEKDAY = re.compile(r"\b(" + "|".join(_WEEKDAYS) + r")\b")
 
 
 class DateError(InputError):
@@ -89,22 +84,27 @@ def _make(year: int, month: int, day: int) -> date:
         raise DateError(f"no such date: {day}.{month}.{year}", code="impossible") from exc
 
 
+def _words(name: str) -> re.Pattern[str]:
+    """A keyword list of ``data/keywords`` as one pattern of whole words."""
+    found = "|".join(re.escape(word) for word in keywords.words(name))  # a list or a table's keys
+    return re.compile(rf"\b({found})\b", re.IGNORECASE) if found else re.compile(r"(?!)")
+
+
 def _weekday(text: str, today: date, prefer: Prefer) -> date | None:
-    match = _WEEKDAY.search(fold(text))
+    # Weekday names (folded: "montag", "monday") and their numbers, Monday = 0.
+    match = _words("weekdays").search(fold(text))
     if match is None:
         return None
-    days = (_WEEKDAYS[match[1]] - today.weekday()) % 7
+    weekday = int(keywords.table("weekdays")[match[1].lower()])
+    days = (weekday - today.weekday()) % 7
     if prefer == "past":
-        return today - timedelta(days=(today.weekday() - _WEEKDAYS[match[1]]) % 7 or 7)
+        return today - timedelta(days=(today.weekday() - weekday) % 7 or 7)
     return today + timedelta(days=days or 7)
 
 
-# Words around a date that dateparser does not read: "seit gestern", "since yesterday".
-_FILLER = re.compile(r"\b(seit|ab|am|vom|dem|den|der|since|on|from|the)\b", re.IGNORECASE)
-
-
 def _dateparser(text: str, today: date, prefer: Prefer) -> date:
-    text = " ".join(_FILLER.sub(" ", text).split()) or text
+    # Words around a date that dateparser does not read: "seit gestern", "since yesterday".
+    text = " ".join(_words("date_fillers").sub(" ", text).split()) or text
     base = datetime(today.year, today.month, today.day, 12, 0)
     settings = {
         "PREFER_DATES_FROM": prefer,

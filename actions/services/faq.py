@@ -13,23 +13,18 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import keywords
 from actions.city import load_city
 from actions.contact import contact_details
 from actions.language import current_language
 from actions.services.catalogue import Entry, Question, load_catalogue
 
-_LABELS = {
-    "de": {"fee": "Gebühr", "documents": "Unterlagen", "office": "Zuständig", "hours": "Zeiten",
-           "phone": "Telefon", "online": "Online-Antrag"},
-    "en": {"fee": "Fee", "documents": "Documents", "office": "Office", "hours": "Hours",
-           "phone": "Phone", "online": "Online form"},
-}  # fmt: skip
 _OFFICE_ASPECTS = {"hours", "location", "contact"}
 
 
 def office_lines(key: str, language: str) -> list[str]:
     """Name, address, phone, e-mail and hours of an office."""
-    labels = _LABELS[language]
+    labels = keywords.labels(language, "answer")
     office = load_city().office(key)
     hours = load_catalogue().office(key).text("hours", language)
     email = office.text("email", language)
@@ -41,7 +36,7 @@ def office_lines(key: str, language: str) -> list[str]:
 
 
 def service_answer(entry: Entry, aspects: tuple[str, ...], language: str) -> list[str]:
-    labels = _LABELS[language]
+    labels = keywords.labels(language, "answer")
     lines = [f"{entry.text('title', language)}: {entry.text('description', language)}"]
     wanted = set(aspects) or {"fee", "documents", "hours"}
     if "fee" in wanted:

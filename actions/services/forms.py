@@ -206,15 +206,8 @@ async def appointment_service(text: str, turn: Turn) -> str:
     return _choice(text, "appointment_services")
 
 
-SERVICE_LABELS = {
-    "id_card": {"de": "Personalausweis", "en": "ID card"},
-    "passport": {"de": "Reisepass", "en": "passport"},
-    "registration": {"de": "An- oder Ummeldung", "en": "registration of address"},
-}
-
-
 def service_label(service: str, language: str) -> str:
-    return SERVICE_LABELS.get(service, {}).get(language, service)
+    return str(keywords.labels(language, "appointment_services").get(service, service))
 
 
 def when_label(start: datetime | None, language: str) -> str:

@@ -8,18 +8,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import keywords
 from actions.language import current_language
 from actions.portal_client import NotFound, PortalError, get_portal_client
 from actions.services import checks
 from actions.services.form_base import Field, ServiceForm, Turn
-
-STATUS_LABELS = {
-    "received": {"de": "eingegangen", "en": "received"},
-    "in_progress": {"de": "in Bearbeitung", "en": "in progress"},
-    "done": {"de": "erledigt", "en": "done"},
-    "closed": {"de": "abgeschlossen", "en": "closed"},
-    "rejected": {"de": "abgelehnt", "en": "rejected"},
-}
 
 
 async def reference(text: str, turn: Turn) -> str:
@@ -32,7 +25,7 @@ class ValidateCheckStatusForm(ServiceForm):
 
 
 def status_label(status: str, language: str) -> str:
-    return STATUS_LABELS.get(status, {}).get(language, status)
+    return str(keywords.labels(language, "request_status").get(status, status))
 
 
 class ActionCheckStatus(Action):

@@ -17,6 +17,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.city import load_city
+from actions.forms import READBACK_VALUE
 from actions.language import current_language
 from actions.payment.common import format_amount, format_date
 from actions.portal_client import Conflict, PortalError, get_portal_client
@@ -34,7 +35,8 @@ FORM_FIELDS: dict[str, tuple[str, ...]] = {
         forms.ValidateBookAppointmentForm,
     )
 }
-ALL_SLOTS = tuple(slot for slots in FORM_FIELDS.values() for slot in slots)
+# The forms' values and an address waiting to be confirmed (READBACK_VALUE): forgotten at the end.
+ALL_SLOTS = (*(slot for slots in FORM_FIELDS.values() for slot in slots), READBACK_VALUE)
 MAX_BUTTONS = 6
 
 

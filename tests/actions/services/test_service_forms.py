@@ -207,3 +207,89 @@ def test_location_outside_the_city_is_refused() -> None:
     said, values = answer(forms.ValidateReportIssueForm(), "52.5200, 13.4050", "issue_location")
     assert said == ["utter_invalid_issue_location"]
     assert values["issue_location"] is None
+
+
+# ---------------------------------------------------------------- a street the register lacks
+
+READ_BACK = "Xyz-Straße 5, 35039 Marburg"
+
+
+def test_an_unknown_street_in_the_city_is_read_back() -> None:
+    said, values = answer(forms.ValidateBulkyWasteForm(), "Xyz-Str. 5, 35039", "waste_address")
+    assert said == []  # the question utter_ask_readback_confirm reads the value back
+    assert values == {
+        "waste_address": None,
+        "readback_value": READ_BACK,
+        "requested_slot": "readback_confirm",
+    }
+
+
+def test_yes_takes_the_read_back_address() -> None:
+    said, values = answer(
+        forms.ValidateBulkyWasteForm(),
+        "ja",
+        "readback_confirm",
+        "affirm",
+        readback_value=READ_BACK,
+    )
+    assert said == []
+    assert values == {
+        "waste_address": READ_BACK,
+        "readback_value": None,
+        "requested_slot": "waste_items",
+    }
+
+
+def test_no_asks_for_the_address_again() -> None:
+    said, values = answer(
+        forms.ValidateRegisterDogForm(),
+        "nein",
+        "readback_confirm",
+        "deny",
+        readback_value=READ_BACK,
+        dog_owner="Erika Mustermann",
+    )
+    assert said == []
+    assert values == {"readback_value": None, "requested_slot": "dog_address"}
+
+
+def test_another_address_instead_of_yes_or_no_is_the_answer() -> None:
+    _, values = answer(
+        forms.ValidateReportIssueForm(),
+        "nein, Markt 9",
+        "readback_confirm",
+        readback_value=READ_BACK,
+        issue_category="pothole",
+    )
+    assert values == {
+        "readback_value": None,
+        "issue_location": "Markt 9",
+        "requested_slot": "issue_description",
+    }
+
+
+def test_help_while_an_address_waits_is_left_to_its_rule() -> None:
+    said, values = answer(
+        forms.ValidateBulkyWasteForm(),
+        "hilfe",
+        "readback_confirm",
+        "help",
+        readback_value=READ_BACK,
+    )
+    assert (said, values) == ([], {})
+
+
+def test_an_address_in_another_town_is_refused_with_the_reason() -> None:
+    said, values = answer(
+        forms.ValidateBulkyWasteForm(), "Hauptstraße 1, 10115 Berlin", "waste_address"
+    )
+    assert said == ["utter_invalid_waste_address_other_postcode"]
+    assert values == {"waste_address": None, "requested_slot": "waste_address"}
+
+
+def test_a_new_run_forgets_an_address_that_waited() -> None:
+    given = tracker(
+        "ich will sperrmuell anmelden", "bulky_waste", slots={"readback_value": READ_BACK}
+    )
+    _, events = run(forms.ValidateBulkyWasteForm(), given)
+    assert slot_values(events) == {"readback_value": None, "requested_slot": "waste_address"}

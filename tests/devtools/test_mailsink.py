@@ -16,15 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from devtools.processes import free_port
+
 pytestmark = pytest.mark.integration  # starts the real mail sink process
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:
@@ -49,7 +45,7 @@ def _message(number: int) -> EmailMessage:
 
 
 def test_mails_are_saved_in_order_and_sigterm_stops_cleanly(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     folder = tmp_path / "mail"
     env = {**os.environ, "BIND_HOST": "127.0.0.1", "SMTP_PORT": str(port), "MAIL_DIR": str(folder)}
     process = subprocess.Popen(

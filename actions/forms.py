@@ -151,7 +151,7 @@ class Form(FormValidationAction):
         return ()
 
     def answer(self, turn: Turn) -> str | None:
-        """ "affirm" or "deny" when the message answers a yes/no question."""
+        """The answer ("affirm" or "deny") when the message answers a yes/no question."""
         return turn.intent if turn.intent in ("affirm", "deny") else None
 
     def free_text(self, turn: Turn, item: Field) -> str | None:
@@ -230,7 +230,7 @@ class Form(FormValidationAction):
         return slots
 
     def _correction(self, turn: Turn) -> dict[str, Any]:
-        """ "Die Adresse ist falsch": clear that value (and what was built on it)."""
+        """A message such as "die Adresse ist falsch" clears that value and what depends on it."""
         folded = fold(turn.text)
         if not keywords.pattern(self.correction_words).search(folded):
             return {}

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from portal import kassenzeichen
+from rules import kassenzeichen
 
 
 def invoice_rows(path: Path) -> list[dict[str, Any]]:
@@ -21,7 +21,7 @@ def invoice_rows(path: Path) -> list[dict[str, Any]]:
 def _invoice_row(entry: dict[str, Any]) -> dict[str, Any]:
     further = [dt.date.fromisoformat(str(d)) for d in entry.get("further_due_dates", [])]
     return {
-        "kassenzeichen": kassenzeichen.compact(str(entry["kassenzeichen"])),
+        "kassenzeichen": kassenzeichen.validate(str(entry["kassenzeichen"])),
         "amount_cents": int(Decimal(str(entry["amount"])) * 100),
         "currency": str(entry.get("currency", "EUR")),
         "purpose": str(entry["purpose"]),

@@ -17,8 +17,7 @@ from typing import Any
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
-from portal import invoice_check, mandate_text, sepa
-from portal import kassenzeichen as kz
+from portal import invoice_check, mandate_text
 from portal.consent import ConsentText
 from portal.context import Portal
 from portal.problems import Problem, validation_problem
@@ -26,6 +25,8 @@ from portal.schemas import Mandate, MandateCreated
 from portal.storage import invoices
 from portal.storage import mandates as store
 from rules import iban as iban_rules
+from rules import kassenzeichen as kz
+from rules import mandate_reference
 
 MAX_ATTEMPTS = 3
 PRE_NOTIFICATION = dt.timedelta(days=14)
@@ -220,7 +221,7 @@ def _activate(portal: Portal, conn: Connection, row: Row, now: dt.datetime) -> N
     assert invoice is not None
     # taking the sequence number first locks the invoice row, so two signers of one invoice
     # run one after the other and the second supersedes the first
-    reference = sepa.mandate_reference(row.kassenzeichen, store.next_sequence(conn, invoice.id))
+    reference = mandate_reference.build(row.kassenzeichen, store.next_sequence(conn, invoice.id))
     store.supersede_active(conn, row.kassenzeichen, now)
     first = first_collection_date(invoice, now.date())
     evidence = {

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Row
 
-from portal import kassenzeichen as kz
 from portal import pdf as pdf_render
 from portal.consent import ConsentText
 from portal.storage.invoices import Invoice
+from rules import kassenzeichen as kz
 
 if TYPE_CHECKING:
     from portal.context import Portal

@@ -14,7 +14,8 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConstrainedInt, ConstrainedStr, Extra, Field, ValidationError
 
-from portal import kassenzeichen as kz
+from rules import bic as bic_rules
+from rules import kassenzeichen as kz
 
 CHANNEL_PATTERN = r"^[a-z0-9_-]{1,32}$"
 AMOUNT_PATTERN = r"^[0-9]{1,7}(\.[0-9]{1,2})?$"
@@ -152,7 +153,7 @@ class KassenzeichenStr(Patterned):
     def __modify_schema__(cls, schema: dict[str, Any]) -> None:
         super().__modify_schema__(schema)
         schema.update(
-            description="12 digits, with or without dots or spaces in groups of four",
+            description=kz.DESCRIPTION,
             example="4100.2026.0001",
         )
 
@@ -223,7 +224,7 @@ class VersionStr(Patterned):
 class BicStr(Patterned):
     min_length = 8
     max_length = 11
-    regex = re.compile(r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$")
+    regex = re.compile(bic_rules.PATTERN)
 
 
 class CountryStr(Patterned):

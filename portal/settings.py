@@ -9,7 +9,8 @@ from pathlib import Path
 
 import yaml
 
-from portal import crypto, sepa
+from portal import crypto
+from rules import creditor_id as creditor_id_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -77,7 +78,7 @@ class Settings:
         folder = data_folder(env)
         creditor_id = env.get("CREDITOR_ID") or "DE98ZZZ09999999999"
         try:
-            creditor_id = sepa.validate_creditor_id(creditor_id)
+            creditor_id = creditor_id_rules.validate(creditor_id)
         except ValueError as exc:
             raise SettingsError(
                 f"CREDITOR_ID is not a valid SEPA creditor identifier: {exc}"

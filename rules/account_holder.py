@@ -1,5 +1,7 @@
 """The account holder's name, as the debtor name of a SEPA mandate (at most 70 characters).
 
+The debtor's name is attribute AT-14 of the EPC's SEPA Direct Debit Core Rulebook (EPC016-06),
+an ISO 20022 ``Max70Text`` in the pain.008 message (https://www.iso20022.org).
 Letters of any alphabet (umlauts included), spaces, hyphens, apostrophes, dots, commas and ``&``
 are allowed. Digits are not: a name with digits is mostly an IBAN or a Kassenzeichen typed into
 the wrong question, and an IBAN must never end up stored as a name.
@@ -73,3 +75,8 @@ def is_valid(value: str) -> bool:
     except AccountHolderError:
         return False
     return True
+
+
+def format(value: str) -> str:
+    """The name as printed on the mandate: white space tidied, nothing else changed."""
+    return compact(value)

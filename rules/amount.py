@@ -1,5 +1,8 @@
 """Amounts of money in euro as citizens type them, in German or English notation.
 
+The currency is the euro (ISO 4217 ``EUR``) in cents, as a SEPA direct debit carries it (ISO
+20022 ``ActiveOrHistoricCurrencyAndAmount``, two decimals). The German form written back follows
+DIN 5008 (``1.234,56 €``).
 German writes ``1.234,56``, English ``1,234.56``; a lone separator followed by one or two
 digits is the decimal mark in both. A lone separator followed by exactly three digits
 (``1.234`` or ``1,234``) means a thousand in one language and about one euro in the other, so it
@@ -122,3 +125,15 @@ def format_de(amount: Decimal) -> str:
     """German notation: ``1.234,50 €``."""
     english = f"{amount.quantize(CENT):,.2f}"
     return english.translate(str.maketrans(",.", ".,")) + " €"
+
+
+def format(value: str | Decimal, language: str = "de") -> str:
+    """The amount as the citizen reads it: German (``1.234,50 €``) or English (``€1,234.50``).
+
+    Text is validated first (``AmountError`` if it is no amount).
+
+    >>> format('1234,5'), format(Decimal('48'), 'en')
+    ('1.234,50 €', '€48.00')
+    """
+    amount = validate(value) if isinstance(value, str) else value
+    return format_en(amount) if language == "en" else format_de(amount)

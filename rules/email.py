@@ -4,7 +4,8 @@ The rules are the practical subset of RFC 5321/5322 that mail providers hand out
 letters, digits and ``.!#$%&'*+/=?^_`{|}~-`` (no leading, trailing or double dot), an ``@`` and a
 domain with at least one dot whose labels are letters, digits and inner hyphens. International
 domain names are checked in their IDNA form. Whether the mailbox exists is shown by the signing
-code arriving, not guessed here.
+code arriving, not guessed here. The RFCs: https://www.rfc-editor.org/rfc/rfc5321 and
+https://www.rfc-editor.org/rfc/rfc5322; IDNA: https://www.rfc-editor.org/rfc/rfc5891.
 
 >>> validate(' Erika.Mustermann@Example.DE ')
 'Erika.Mustermann@example.de'
@@ -82,3 +83,14 @@ def is_valid(value: str) -> bool:
     except EmailError:
         return False
     return True
+
+
+def format(value: str) -> str:
+    """The address as written back: without ``mailto:`` or brackets, the domain in lower case.
+
+    >>> format('<Erika@Example.DE>')
+    'Erika@example.de'
+    """
+    address = compact(value)
+    local, at, domain = address.rpartition("@")
+    return f"{local}{at}{domain.lower()}" if at else address

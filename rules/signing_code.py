@@ -1,5 +1,8 @@
 """The one-time code that signs a mandate: six digits from the e-mail the portal sent.
 
+No outside standard: the format is the project's API contract (``POST /api/v1/mandates/{id}/sign``
+takes ``{code}``, the six digits mailed to the citizen).
+
 >>> validate('123 456')
 '123456'
 >>> try:
@@ -48,3 +51,8 @@ def is_valid(value: str) -> bool:
     except SigningCodeError:
         return False
     return True
+
+
+def format(value: str) -> str:
+    """The code as the e-mail shows it: six digits in one run."""
+    return compact(value)

@@ -8,11 +8,11 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 from sqlalchemy.engine import Connection
 
-from portal import kassenzeichen as kz
 from portal import schemas
 from portal.http import answer, parse_body, portal
 from portal.invoice_check import Match, cents, euro, match
 from portal.storage import invoices
+from rules import kassenzeichen as kz
 
 bp = Blueprint("invoices", url_prefix="/api/v1/invoices")
 
@@ -27,7 +27,7 @@ def _lookup(conn: Connection, number: str, amount_cents: int) -> tuple[Match, st
 @bp.post("/lookup")
 async def lookup(request: Request) -> HTTPResponse:
     body = parse_body(request, schemas.InvoiceLookup)
-    number = kz.compact(body.kassenzeichen)
+    number = kz.validate(body.kassenzeichen)
     found, mandate_id = await portal(request).db(_lookup, number, cents(body.amount))
     invoice = found.require()
     state: Literal["open", "paid", "direct_debit"] = (

@@ -13,7 +13,6 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, raw
 
 from portal import document_links, mandate_flow, mandate_text, schemas
-from portal import kassenzeichen as kz
 from portal.http import answer, parse_body, portal
 from portal.invoice_check import cents
 from portal.mail import Attachment, MailError
@@ -21,6 +20,7 @@ from portal.problems import Problem, validation_problem
 from portal.storage import mandates as store
 from rules import email as email_rules
 from rules import iban as iban_rules
+from rules import kassenzeichen as kz
 
 log = logging.getLogger("portal.mandates")
 bp = Blueprint("mandates", url_prefix="/api/v1/mandates")
@@ -71,7 +71,7 @@ def _draft(request: Request, body: schemas.MandateCreate, key: str) -> mandate_f
     return mandate_flow.Draft(
         key=key,
         request_hash=hashlib.sha256(canonical.encode()).hexdigest(),
-        kassenzeichen=kz.compact(body.kassenzeichen),
+        kassenzeichen=kz.validate(body.kassenzeichen),
         amount_cents=cents(body.amount),
         account_holder=body.account_holder.strip(),
         iban=iban,
@@ -111,7 +111,7 @@ async def create(request: Request) -> HTTPResponse:
 async def list_for_invoice(request: Request) -> HTTPResponse:
     value = request.args.get("kassenzeichen", "")
     try:
-        number = kz.compact(value)
+        number = kz.validate(value)
     except ValueError as exc:
         raise validation_problem({"kassenzeichen": str(exc)}) from exc
     rows = await portal(request).db(store.for_kassenzeichen, number)

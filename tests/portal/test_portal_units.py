@@ -18,8 +18,6 @@ from portal.settings import Settings, SettingsError
 @pytest.mark.parametrize(
     "module",
     [
-        "portal.sepa",
-        "portal.kassenzeichen",
         "portal.invoice_check",
         "portal.mandate_flow",
         "portal.mandate_text",

@@ -61,3 +61,24 @@ def test_formats() -> None:
     assert amount.format_en(Decimal("48")) == "€48.00"
     assert amount.format_de(Decimal("1234567.8")) == "1.234.567,80 €"
     assert amount.to_api(Decimal("1234.5")) == "1234.50"
+
+
+@pytest.mark.parametrize(
+    ("typed", "german", "english"),
+    [
+        ("48", "48,00 €", "€48.00"),
+        ("1.234,5", "1.234,50 €", "€1,234.50"),
+        ("€ 0,99", "0,99 €", "€0.99"),
+    ],
+)
+def test_format_in_both_languages_and_back(typed: str, german: str, english: str) -> None:
+    assert amount.format(typed) == german
+    assert amount.format(typed, "en") == english
+    value = amount.validate(typed)
+    assert amount.validate(amount.format(value)) == value
+    assert amount.validate(amount.format(value, "en")) == value
+
+
+def test_format_of_text_that_is_no_amount_raises_the_amount_error() -> None:
+    with pytest.raises(amount.AmountError):
+        amount.format("achtundvierzig")

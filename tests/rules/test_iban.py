@@ -151,3 +151,11 @@ def test_bank_name_where_known_and_none_elsewhere() -> None:
     assert iban.bank_name("CZ6508000000192000145399") == "Česká spořitelna, a.s."
     assert iban.bank_name("DE89370400440532013000") is None
     assert iban.bank_name("not an iban") is None
+
+
+@pytest.mark.parametrize("number", VALID_SEPA)
+def test_format_round_trip(number: str) -> None:
+    formatted = iban.format(number)
+    assert iban.compact(formatted) == number
+    assert iban.validate(formatted) == number
+    assert all(len(group) <= 4 for group in formatted.split(" "))

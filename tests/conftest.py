@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+import clock
 from tests.support import browser as chromium_browser
 from tests.support import services
 from tests.support.platforms import FakePlatform, running_fake, telegram_answer, whatsapp_answer
@@ -65,8 +66,13 @@ def platforms() -> Iterator[Platforms]:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory, platforms: Platforms) -> Iterator[Stack]:
-    """The whole system, started once per test session (Rasa takes a while to load)."""
-    with running_stack(tmp_path_factory.mktemp("stack"), extra=platforms.env()) as running:
+    """The whole system, started once per test session (Rasa takes a while to load).
+
+    Its processes read the time from a file of its own while that exists (`clock.set_time`),
+    so a test can run time-dependent paths on any day and hour."""
+    folder = tmp_path_factory.mktemp("stack")
+    extra = {**platforms.env(), clock.FILE_SETTING: str(folder / "clock")}
+    with running_stack(folder, extra=extra) as running:
         yield running
 
 

@@ -2,7 +2,9 @@
 conversation id, so staff can read the history) and the conversation paused for staff to take
 over; outside them the next opening time and the 115 number.
 
-Service hours are in ``data/catalogue/handoff.yml``.
+Service hours are in ``data/catalogue/handoff.yml``. The time comes from the system's one
+clock (``clock.py``), so a test can run either branch on any day and hour, also in the whole
+system where this runs in the action server's own process (``BUERGERBOT_CLOCK_FILE``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+import clock
 from actions.city import data_dir, load_city
 from actions.language import current_language
 from actions.portal_client import PortalError, get_portal_client
@@ -73,7 +76,8 @@ def opening_text(moment: datetime, language: str) -> str:
 
 
 def now() -> datetime:
-    return datetime.now(ZoneInfo("UTC"))
+    """The current instant by the shared clock (the real time unless a test set another)."""
+    return clock.now()
 
 
 class ActionHumanHandoff(Action):

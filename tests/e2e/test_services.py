@@ -6,16 +6,22 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable, Iterator
+from datetime import datetime, time, timedelta
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
+import clock
 from tests.support.stack import Stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 REFERENCE = re.compile(r"SR-[0-9]{4}-[0-9]{6}")
+BERLIN = ZoneInfo("Europe/Berlin")  # the service hours' zone (data/catalogue/handoff.yml)
 
 
 def talk(stack: Stack, sender: str, message: str) -> tuple[str, list[dict[str, Any]]]:
@@ -173,14 +179,53 @@ def test_faq_answers_with_its_source(stack: Stack) -> None:
     assert "60 €" in said[0] and "Quelle: https://" in said[0]
 
 
-def test_person_by_service_hours(stack: Stack) -> None:
+@pytest.fixture
+def moment(stack: Stack) -> Iterator[Callable[[datetime], None]]:
+    """Sets the time of the whole running system (the action server reads the stack's clock
+    file); the real time comes back after the test."""
+    path = Path(stack.env[clock.FILE_SETTING])
+    yield lambda instant: clock.set_time(path, instant)
+    clock.real_time(path)
+
+
+def next_weekday(weekday: int, hour: int) -> datetime:
+    """The next such weekday (0 = Monday) at `hour` in the city, at least a day ahead, so that
+    the portal's dates stay near the real ones."""
+    day = datetime.now(BERLIN).date() + timedelta(days=1)
+    while day.weekday() != weekday:
+        day += timedelta(days=1)
+    return datetime.combine(day, time(hour), tzinfo=BERLIN)
+
+
+def test_person_within_service_hours_gets_a_call_back(
+    stack: Stack, moment: Callable[[datetime], None]
+) -> None:
+    moment(next_weekday(1, 10))  # a Tuesday, 10:00: staff are on duty (data/catalogue)
     sender = "e2e-handoff-" + uuid.uuid4().hex[:8]
     text, _ = talk(stack, sender, "ich möchte mit einem menschen sprechen")
-    if "115" in text:  # outside service hours: next opening and the 115 number
-        assert "wieder da am" in text
-        return
+    assert "115" not in text and "wieder da am" not in text, text
     for message in ("Erika Mustermann", "0176 98765432", "Frage zu meinem Grundsteuerbescheid"):
         text, _ = talk(stack, sender, message)
     reference = REFERENCE.findall(text)[-1]
-    assert portal_request(stack, reference)["type"] == "callback"
+    request = portal_request(stack, reference)
+    assert request["type"] == "callback"
     assert talk(stack, sender, "hallo?")[0] == ""  # paused: staff take over
+
+
+def test_person_outside_service_hours_gets_the_next_opening_and_115(
+    stack: Stack, moment: Callable[[datetime], None]
+) -> None:
+    saturday = next_weekday(5, 12)
+    moment(saturday)
+    monday = saturday.date() + timedelta(days=2)
+    sender = "e2e-handoff-" + uuid.uuid4().hex[:8]
+    text, _ = talk(stack, sender, "ich möchte mit einem menschen sprechen")
+    assert f"wieder da am Montag, {monday:%d.%m.%Y}, 08:00 Uhr" in text, text
+    assert "115" in text
+    state = httpx.get(
+        f"{stack.url('RASA_PORT')}/conversations/{sender}/tracker",
+        params={"token": stack.env["RASA_AUTH_TOKEN"]},
+        timeout=30,
+    ).json()
+    assert state["slots"]["handoff_open"] is False
+    assert (state.get("active_loop") or {}).get("name") != "handoff_form"  # no call-back form

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from devtools.processes import free_port
+from tests.support.waiting import wait_until
 
 POSTGRESQL_URL_VARIABLE = "TEST_POSTGRESQL_URL"
 REDIS_URL_VARIABLE = "TEST_REDIS_URL"
@@ -159,7 +160,20 @@ def _start_postgresql() -> str:
         tail = log.read_text(errors="replace")[-2000:] if log.is_file() else ""
         raise ServiceMissing(f"the tests' PostgreSQL did not start: {failed}\n{tail}") from failed
     _own.executors.append(executor)
-    return f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    # The executor returns once the port is open; the server may still be starting up.
+    wait_until(lambda: _accepts(url), START_TIMEOUT, "the tests' PostgreSQL to accept logins")
+    return url
+
+
+def _accepts(url: str) -> bool:
+    import psycopg2
+
+    try:
+        psycopg2.connect(url, connect_timeout=CONNECT_TIMEOUT).close()
+    except psycopg2.OperationalError:
+        return False
+    return True
 
 
 def _start_redis() -> str:

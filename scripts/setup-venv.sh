@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Creates .venv with Python 3.10 and installs exactly the locked dependencies (uv.lock).
+# Creates .venv with Python 3.10 and installs exactly the locked dependencies (uv.lock): the
+# project's and those of the default groups of pyproject.toml ([tool.uv] default-groups: dev,
+# which includes demo, the mail sink's; and bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

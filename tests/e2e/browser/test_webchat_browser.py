@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 WELCOME_END = "Wie kann ich Ihnen helfen?"
 FIRST_LOAD_BUDGET = 150 * 1024
-AXE = ROOT / "bot" / "webchat" / "node_modules" / "axe-core" / "axe.min.js"
+AXE = ROOT / "webchat" / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 

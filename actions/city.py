@@ -59,6 +59,12 @@ class City:
         return str(self.raw["service_number"])
 
     @property
+    def citizens_office(self) -> str:
+        """The office for ID cards, passports and registration, as the texts name it (its German
+        name: a proper name, also in English texts)."""
+        return self.office("stadtbuero").text("name", "de")
+
+    @property
     def example_address(self) -> str:
         """An address in the city that the assistant shows as an example of the format."""
         return str(self.raw["example_address"])

@@ -35,6 +35,7 @@ def city_slots() -> dict[str, str]:
         "city_name": city.name,
         "city_town": streets.city,
         "city_postcodes": ", ".join(streets.postcodes),
+        "city_citizens_office": city.citizens_office,
         "city_example_address": city.example_address,
         "city_example_phone": city.example_phone,
     }
@@ -48,10 +49,11 @@ class ActionSessionStart(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         city = load_city()
-        # The welcome is rendered before the events below apply, so it gets the name directly.
+        # The welcome is rendered before the events below apply, so it gets its values directly.
         dispatcher.utter_message(
             response="utter_welcome",
             city_name=city.name,
+            city_citizens_office=city.citizens_office,
             privacy_url=privacy_url(city.privacy_path),
         )
         carried = [

@@ -1,6 +1,7 @@
 """A city is data: rename the demo city in a copy of `data/` and no answer names the old one.
 
-The copy gets another name, other postcodes, another area code and other hostnames. The test
+The copy gets another name, other postcodes, another area code, other hostnames and another name
+for the citizens' office. The test
 then runs the real actions through rasa-sdk's executor on the call Rasa would send, renders
 their responses with Rasa's own code (`RemoteAction._utter_responses`, the templated NLG) on a
 tracker that holds the slots the session start set, renders every response of the domain in
@@ -42,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DOMAIN = Domain.load(str(ROOT / "bot" / "domain"))
 NEW_TOWN = "Musterstadt"
 NEW_AREA_CODE = "09999"
+NEW_OFFICE = "Bürgerbüro"
 CITY_SLOTS = {slot.name for slot in DOMAIN.slots if slot.name.startswith("city_")}
 _URL_HOST = re.compile(r"https?://([A-Za-z0-9.-]+)")
 _MAIL_HOST = re.compile(r"@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
@@ -61,8 +63,10 @@ def old_city() -> dict[str, str]:
     }
     town = str(streets.load_streets.__wrapped__().city)
     postcodes = streets.load_streets.__wrapped__().postcodes
-    area_code = city.load_city.__wrapped__().switchboard_phone.split()[0]
+    demo = city.load_city.__wrapped__()
+    area_code = demo.switchboard_phone.split()[0]
     renames |= {town: NEW_TOWN, town.lower(): NEW_TOWN.lower(), area_code: NEW_AREA_CODE}
+    renames[demo.citizens_office] = NEW_OFFICE
     renames |= {code: f"9910{number}" for number, code in enumerate(postcodes)}
     return renames
 
@@ -70,7 +74,7 @@ def old_city() -> dict[str, str]:
 @pytest.fixture(scope="module")
 def renames() -> dict[str, str]:
     found = old_city()
-    assert "Marburg" in found and "35037" in found and "06421" in found  # the demo city
+    assert {"Marburg", "35037", "06421", "Stadtbüro"} <= set(found)  # the demo city
     assert any(host.endswith("marburg.de") for host in found)
     return found
 
@@ -167,6 +171,7 @@ def test_every_response_of_the_domain_names_the_city_of_the_data(
         "city_name": f"Universitätsstadt {NEW_TOWN}",
         "city_town": NEW_TOWN,
         "city_postcodes": "99100, 99101, 99102, 99103",
+        "city_citizens_office": NEW_OFFICE,
         "city_example_address": "Markt 9",
         "city_example_phone": f"{NEW_AREA_CODE} 123456",
     }
@@ -186,6 +191,10 @@ def test_every_response_of_the_domain_names_the_city_of_the_data(
             assert "{" not in str(message.get("text")), (name, message["text"])
     assert {"utter_ask_waste_address", "utter_invalid_dog_address_no_number"} <= set(rendered)
     assert NEW_TOWN in rendered["utter_ask_waste_address"]
+    assert (
+        f"im {NEW_OFFICE}" in rendered["utter_help"]
+        or f"the {NEW_OFFICE}" in rendered["utter_help"]
+    )
     assert "99103" in rendered["utter_invalid_issue_location_other_postcode"]
     assert "Markt 9" in rendered["utter_invalid_dog_address_no_number"]
     assert f"{NEW_AREA_CODE} 123456" in rendered["utter_invalid_callback_contact"]
@@ -196,7 +205,7 @@ def test_what_the_actions_say_names_the_city_of_the_data(
     musterstadt: Path, renames: dict[str, str], language: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tracker, said = started(language)
-    assert NEW_TOWN in shown(said[0])
+    assert NEW_TOWN in shown(said[0]) and NEW_OFFICE in shown(said[0])  # the welcome
     questions = ["wie ist die telefonnummer", "wie wird das wetter"]  # the switchboard; unknown
     entries = [*catalogue.load_catalogue().services(), *catalogue.load_catalogue().offices()]
     for entry in entries:  # every answer, with its office's address, phone and hours

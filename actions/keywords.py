@@ -64,6 +64,14 @@ def pattern(name: str) -> re.Pattern[str]:
     return _compile(tuple(words(name)))
 
 
+@lru_cache(maxsize=16)
+def patterns(name: str) -> dict[str, re.Pattern[str]]:
+    """A table of pattern lists as one expression per key (``language_names``: de, en)."""
+    return {
+        str(key): _compile(tuple(str(p) for p in found or ())) for key, found in table(name).items()
+    }
+
+
 @lru_cache(maxsize=128)
 def slot_pattern(slot: str) -> re.Pattern[str] | None:
     """The words that name a slot in a correction, or None if the data has none for it."""

@@ -9,14 +9,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import keywords
+
 DEFAULT_LANGUAGE = "de"
 SUPPORTED = ("de", "en")
-
-# Words that name a language in what people type: "english please", "auf deutsch", "englisch".
-_NAMES = {
-    "en": re.compile(r"\b(engl\w*|inglese|anglais)\b", re.IGNORECASE),
-    "de": re.compile(r"\b(deutsch\w*|german\w*|dt\.?)\b", re.IGNORECASE),
-}
 
 
 def current_language(tracker: Tracker) -> str:
@@ -36,12 +32,14 @@ def requested_language(text: str, current: str) -> str:
     >>> requested_language("Sprechen Sie Englisch?", "en")
     'en'
     """
-    named = [lang for lang, pattern in _NAMES.items() if pattern.search(text)]
+    # Words that name a language ("english please", "auf deutsch"), from data/keywords.
+    names = keywords.patterns("language_names")
+    named = [lang for lang, pattern in names.items() if pattern.search(text)]
     if len(named) == 1:
         return named[0]
     if len(named) > 1:
         # "not in German, in English please": the last language named is the one wanted.
-        return max(named, key=lambda lang: _last_position(_NAMES[lang], text))
+        return max(named, key=lambda lang: _last_position(names[lang], text))
     return "en" if current == "de" else "de"
 
 

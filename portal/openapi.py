@@ -12,6 +12,7 @@ from typing import Any
 from pydantic.schema import schema as pydantic_schema
 
 from portal import schemas
+from rules import kassenzeichen as kz
 
 REF = "#/components/schemas/"
 PROBLEM = "application/problem+json"
@@ -170,8 +171,8 @@ def _mandate_paths() -> dict[str, Any]:
                 params=[
                     _query(
                         "kassenzeichen",
-                        {"type": "string", "pattern": "^[0-9]{4}[. ]?[0-9]{4}[. ]?[0-9]{4}$"},
-                        "Kassenzeichen, with or without dots",
+                        {"type": "string", "pattern": kz.PATTERN},
+                        f"Kassenzeichen: {kz.DESCRIPTION}",
                     )
                 ],
             ),

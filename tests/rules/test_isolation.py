@@ -16,8 +16,8 @@ from pathlib import Path
 import rules
 
 ROOT = Path(__file__).resolve().parents[2]
-FORBIDDEN = ("rasa", "rasa_sdk", "sanic", "sqlalchemy", "actions", "portal", "bot", "console")
 APPS = ("actions", "portal", "bot", "console", "webchat", "devtools")
+FORBIDDEN = ("rasa", "rasa_sdk", "sanic", "sqlalchemy", *APPS)
 
 _LOADED_AFTER_IMPORT = """
 import importlib, json, pkgutil, sys

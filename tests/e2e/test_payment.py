@@ -5,14 +5,12 @@ included). Afterwards the tracker database and every log are scanned for the IBA
 
 from __future__ import annotations
 
-import email
-import email.policy
-import re
 import uuid
 from pathlib import Path
 
 import pytest
 
+from tests.support.mail import MailFolder
 from tests.support.stack import Stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -28,17 +26,10 @@ def texts(stack: Stack, sender: str, message: str) -> list[str]:
 
 
 def code_for(stack: Stack, address: str) -> str:
+    """The latest signing code mailed to `address`, waiting for it (the portal mails through
+    its outbox, possibly after the chat has answered)."""
     mail_dir = Path(stack.env.get("MAIL_DIR") or Path(stack.env["VAR_DIR"]) / "mail")
-    for path in sorted(mail_dir.glob("*.eml"), key=lambda p: p.stat().st_mtime, reverse=True):
-        mail = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-        if address not in str(mail["To"]):
-            continue
-        body = mail.get_body(("plain",))
-        assert body is not None
-        found = re.search(r"^\s+([0-9]{6})\s*$", body.get_content(), re.MULTILINE)
-        if found:
-            return found.group(1)
-    raise AssertionError(f"no signing code mailed to {address}")
+    return MailFolder(mail_dir).code_for(address)
 
 
 def pay(stack: Stack, sender: str, messages: list[str], address: str) -> list[list[str]]:

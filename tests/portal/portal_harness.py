@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -14,13 +11,13 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 from pathlib import Path
 
 import httpx
 
 from devtools.processes import free_port
 from tests.support import services
+from tests.support.mail import MailFolder
 from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,39 +43,13 @@ def stop(process: subprocess.Popen[bytes]) -> int:
     return int(process.returncode)
 
 
-@dataclass
-class MailSink:
-    port: int
-    folder: Path
-    process: subprocess.Popen[bytes]
+class MailSink(MailFolder):
+    """The running mail sink process and the folder it saves each mail into."""
 
-    def messages(self) -> list[EmailMessage]:
-        found = []
-        for path in sorted(self.folder.glob("*.eml")):
-            parsed = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-            assert isinstance(parsed, EmailMessage)
-            found.append(parsed)
-        return found
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for m in self.messages() if address in str(m["To"])]
-
-    def wait_for(self, address: str, count: int = 1) -> list[EmailMessage]:
-        def enough() -> list[EmailMessage] | None:
-            mails = self.to(address)
-            return mails if len(mails) >= count else None
-
-        result = wait_until(enough, 15, f"{count} mail(s) to {address}")
-        assert isinstance(result, list)
-        return result
-
-    def code_for(self, address: str, nth: int = 1) -> str:
-        mail = self.wait_for(address, nth)[nth - 1]
-        body = mail.get_body(("plain",))
-        assert body is not None
-        found = re.search(r"^\s+([0-9]{6})\s*$", body.get_content(), re.MULTILINE)
-        assert found, "no code in the mail"
-        return found.group(1)
+    def __init__(self, port: int, folder: Path, process: subprocess.Popen[bytes]) -> None:
+        super().__init__(folder)
+        self.port = port
+        self.process = process
 
 
 @contextmanager

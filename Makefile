@@ -7,11 +7,12 @@ STAMP := $(VENV)/.installed
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help setup run train test lint bench system-deps
+.PHONY: help setup run train test test-fast lint bench system-deps
 
 help:
 	@echo "make run    set up, train if needed, start every service (Ctrl-C stops)"
 	@echo "make test   set up, train if needed, run the whole test suite"
+	@echo "make test-fast  unit tests and doctests only: no services, no browser, no model"
 	@echo "make train  train the model if data, domain or config changed"
 	@echo "make lint   ruff and mypy"
 	@echo "make bench  load test against a stock Rasa assistant (BENCH_ARGS=--help)"
@@ -47,3 +48,8 @@ lint: setup
 # Ours under load beside a stock Rasa 3.6 moodbot; options: .venv/bin/python -m devtools.bench --help
 bench: setup train
 	@$(PY) -m devtools.bench $(BENCH_ARGS)
+
+# The quick lane while working: tests that start no process (tests/support/lanes.py marks the
+# others by the fixtures they use and fails a test here that leaves a process running).
+test-fast: $(STAMP)
+	@BUERGERBOT_NO_PROCESSES=1 $(VENV)/bin/pytest -q -m "not integration and not slow" $(PYTEST_ARGS)

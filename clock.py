@@ -3,12 +3,14 @@
 Behaviour that depends on the time (service hours, a code's lifetime, due dates) must be
 testable on any day at any hour, also in a whole system whose services run as separate
 processes. So the services ask a `Clock` (or the module's `now()`) instead of `datetime.now()`,
-and two settings can replace the real time:
+and settings can replace the real time:
 
 - `BUERGERBOT_CLOCK_FILE`: a file holding an ISO 8601 instant. While the file exists, the time
   is that instant; it is read at each call, so a test can move the time of a running system
   (`set_time`) and give the real time back (`real_time`). No file: the real time.
 - `BUERGERBOT_NOW`: a fixed ISO 8601 instant for the whole life of a process.
+- `BUERGERBOT_CLOCK_OFFSET_DAYS`: whole days (may be negative) added to the real time: time
+  goes on, a year ahead with 365 (running a suite "on another day", code lifetimes included).
 
 Neither is set in production. Only the standard library, so the action server, the portal and
 the Rasa side can all import it.
@@ -19,12 +21,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 NOW_SETTING = "BUERGERBOT_NOW"
 FILE_SETTING = "BUERGERBOT_CLOCK_FILE"
+OFFSET_SETTING = "BUERGERBOT_CLOCK_OFFSET_DAYS"
 # The city's time zone: its dates (due dates, "today") are counted in it.
 CITY_ZONE = ZoneInfo("Europe/Berlin")
 
@@ -51,7 +54,7 @@ def parse_instant(text: str) -> datetime:
 @dataclass(frozen=True)
 class Clock:
     """The time: `fixed` if given, else the instant in `file` while it exists, else the real
-    time.
+    time moved by `offset`.
 
     >>> fixed = Clock(fixed=parse_instant("2026-05-17T23:30:00+00:00"))
     >>> fixed.now().isoformat(), fixed.utcnow().isoformat(), fixed.today().isoformat()
@@ -63,6 +66,7 @@ class Clock:
     fixed: datetime | None = None
     file: Path | None = None
     zone: ZoneInfo = field(default=CITY_ZONE)
+    offset: timedelta = timedelta(0)  # added to the real time only
 
     def now(self) -> datetime:
         """The current instant, aware (UTC unless the setting gives another offset)."""
@@ -75,7 +79,7 @@ class Clock:
                 text = ""
             if text.strip():
                 return parse_instant(text)
-        return datetime.now(timezone.utc)
+        return datetime.now(timezone.utc) + self.offset
 
     def utcnow(self) -> datetime:
         """Naive UTC in whole seconds: the form the databases store."""
@@ -93,11 +97,35 @@ def from_env(env: Mapping[str, str] | None = None) -> Clock:
     '2026-05-17T12:00:00+02:00'
     >>> from_env({}) == Clock()
     True
+    >>> from_env({OFFSET_SETTING: "365"}).now() - now({}) > timedelta(days=364)
+    True
     """
     settings = os.environ if env is None else env
     fixed = settings.get(NOW_SETTING)
     path = settings.get(FILE_SETTING)
-    return Clock(fixed=parse_instant(fixed) if fixed else None, file=Path(path) if path else None)
+    return Clock(
+        fixed=parse_instant(fixed) if fixed else None,
+        file=Path(path) if path else None,
+        offset=_offset_days(settings.get(OFFSET_SETTING, "")),
+    )
+
+
+def _offset_days(text: str) -> timedelta:
+    """
+    >>> _offset_days(" -2 "), _offset_days("")
+    (datetime.timedelta(days=-2), datetime.timedelta(0))
+    >>> _offset_days("soon")
+    Traceback (most recent call last):
+    ...
+    ValueError: BUERGERBOT_CLOCK_OFFSET_DAYS must be a whole number of days, not 'soon'
+    """
+    text = text.strip()
+    if not text:
+        return timedelta(0)
+    try:
+        return timedelta(days=int(text))
+    except ValueError:
+        raise ValueError(f"{OFFSET_SETTING} must be a whole number of days, not {text!r}") from None
 
 
 def now(env: Mapping[str, str] | None = None) -> datetime:

@@ -153,6 +153,8 @@ class Mandate:
     kassenzeichen: str | None = None
     mandate_reference: str | None = None
     code_expires_at: str | None = None
+    first_collection_date: date | None = None
+    document_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -411,6 +413,8 @@ def _mandate(data: dict[str, Any]) -> Mandate:
         kassenzeichen=data.get("kassenzeichen"),
         mandate_reference=data.get("mandate_reference"),
         code_expires_at=data.get("code_expires_at"),
+        first_collection_date=_date(data.get("first_collection_date")),
+        document_url=data.get("document_url"),
     )
 
 

@@ -1,4 +1,7 @@
-"""``python -m portal``: check the settings, migrate, seed, then serve."""
+"""``python -m portal``: check the settings, migrate, seed, then serve.
+
+``python -m portal collections …`` runs a step of the treasury instead (`portal.treasury_cli`).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +17,11 @@ from portal.settings import Settings, SettingsError
 
 
 def main() -> int:
+    if sys.argv[1:2] == ["collections"]:
+        from portal import treasury_cli
+
+        logging.basicConfig(level=logging.WARNING)
+        return treasury_cli.main(sys.argv[2:])
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
         settings = Settings.from_env()

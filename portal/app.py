@@ -8,11 +8,12 @@ import itertools
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse
 
-from portal import context, openapi
+from portal import context, openapi, outbox
 from portal.http import answer, portal
 from portal.problems import Problem, ProblemErrorHandler, problem_response
 from portal.routes import (
     appointments,
+    collections,
     documents,
     exports,
     invoices,
@@ -34,10 +35,17 @@ def create_app(settings: Settings) -> Sanic:
 
     @app.before_server_start
     async def _start(app: Sanic, _loop: object) -> None:
-        app.ctx.portal = context.build(settings)
+        ctx = context.build(settings)
+        app.ctx.portal = ctx
+        # mail leaves through the outbox: this worker sends it, with retries, after commit
+        worker = outbox.Worker(ctx.engine, ctx.mailer, ctx.clock, ctx.outbox_policy())
+        ctx.wake_outbox = worker.wake
+        app.ctx.outbox_worker = worker
+        worker.start()
 
     @app.after_server_stop
     async def _stop(app: Sanic, _loop: object) -> None:
+        await app.ctx.outbox_worker.stop()
         app.ctx.portal.engine.dispose()
 
     app.register_middleware(_authenticate, "request")
@@ -49,6 +57,7 @@ def create_app(settings: Settings) -> Sanic:
         service_requests.bp,
         appointments.bp,
         exports.bp,
+        collections.bp,
         documents.bp,
     ):
         app.blueprint(blueprint)

@@ -11,7 +11,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
 
-from portal import consent, crypto, demo, pdf
+import clock as clocks
+from portal import consent, crypto, demo, outbox, pdf
 from portal.mail import Mailer
 from portal.settings import Settings
 from portal.storage import db, invoices
@@ -29,6 +30,9 @@ class Portal:
     mailer: Mailer
     sealer: pdf.Sealer
     seal_cert: Path
+    clock: clocks.Clock
+    # set by the app while it serves: wakes the mail worker when a request queued a mail
+    wake_outbox: Callable[[], None] = lambda: None
 
     async def db(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(conn, *args)`` in one transaction in a worker thread (the loop never blocks)."""
@@ -42,22 +46,34 @@ class Portal:
         return await asyncio.to_thread(db.ping, self.engine)
 
     def now(self) -> dt.datetime:
-        return db.utcnow()
+        """Naive UTC in whole seconds (the stored form), from the one injectable clock."""
+        return self.clock.utcnow()
+
+    def today(self) -> dt.date:
+        """The city's date today: due dates and collection dates are counted in it."""
+        return self.clock.today()
+
+    def outbox_policy(self) -> outbox.Policy:
+        return outbox.Policy(self.settings.outbox_retry_seconds, self.settings.outbox_max_attempts)
 
 
-def prepare(settings: Settings) -> None:
-    """Start-up work before serving: keys, migrations, demo invoices."""
+def prepare(settings: Settings, the_clock: clocks.Clock | None = None) -> None:
+    """Start-up work before serving: keys, migrations, demo invoices (dated from today)."""
+    today = (the_clock or clocks.from_env()).today()
     crypto.load_key(settings.encryption_key, settings.var_dir)
     pdf.ensure_demo_seal(settings.var_dir / "keys", settings.creditor_name)
     engine = db.create_engine(settings.db_url)
+    folder = settings.data_dir / "demo"
     try:
         db.migrate(engine)
-        invoices.seed(engine, demo.invoice_rows(settings.data_dir / "demo" / "invoices.yml"))
+        invoices.seed(
+            engine, demo.invoice_rows(folder / "invoices.yml", folder / "portal.yml", today)
+        )
     finally:
         engine.dispose()
 
 
-def build(settings: Settings) -> Portal:
+def build(settings: Settings, the_clock: clocks.Clock | None = None) -> Portal:
     key_path, cert_path = pdf.ensure_demo_seal(settings.var_dir / "keys", settings.creditor_name)
     return Portal(
         settings=settings,
@@ -74,4 +90,5 @@ def build(settings: Settings) -> Portal:
         ),
         sealer=pdf.Sealer(key_path, cert_path, location=settings.creditor_name),
         seal_cert=cert_path,
+        clock=the_clock or clocks.from_env(),
     )

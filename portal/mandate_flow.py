@@ -1,7 +1,9 @@
 """The life of a SEPA mandate: create (idempotent), sign with the mailed code, resend, revoke.
 
 Each step runs in a worker thread with its own transaction. A step that must both record
-something and refuse (a wrong code) commits first and raises the problem afterwards.
+something and refuse (a wrong code) commits first and raises the problem afterwards. Every
+mail a step sends is written to the outbox in the step's own transaction (`portal.outbox`):
+no step waits for the mail server, and no mail tells of a change that was rolled back.
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ from typing import Any
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
-from portal import invoice_check, mandate_text
+from portal import collection_mails, invoice_check, mandate_text, outbox, schedule
 from portal.consent import ConsentText
 from portal.context import Portal
+from portal.mail import Attachment
 from portal.problems import Problem, validation_problem
 from portal.schemas import Mandate, MandateCreated
+from portal.storage import collections as collection_store
 from portal.storage import invoices
 from portal.storage import mandates as store
 from rules import iban as iban_rules
@@ -29,7 +33,6 @@ from rules import kassenzeichen as kz
 from rules import mandate_reference
 
 MAX_ATTEMPTS = 3
-PRE_NOTIFICATION = dt.timedelta(days=14)
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class Draft:
     consent: ConsentText
     bic: str | None
     debtor_address: dict[str, str] | None
+    language: str = "de"
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,7 @@ def create(portal: Portal, draft: Draft) -> Created:
     try:
         with portal.engine.begin() as conn:
             store.insert(conn, row, draft.key, draft.request_hash, response)
+            _queue_code(portal, conn, row["id"], draft.kassenzeichen, draft.email, code)
     except IntegrityError:
         # the same key was used by a concurrent request that committed first
         with portal.engine.begin() as conn:
@@ -95,6 +100,22 @@ def create(portal: Portal, draft: Draft) -> Created:
             raise
         return _replay(stored, draft.request_hash)
     return Created(response, code)
+
+
+def _queue_code(
+    portal: Portal, conn: Connection, mandate_id: str, kassenzeichen: str, email: str, code: str
+) -> None:
+    minutes = max(1, portal.settings.code_ttl_seconds // 60)
+    subject, text = mandate_text.code_mail(kassenzeichen, code, minutes)
+    outbox.enqueue(
+        conn,
+        kind="signing_code",
+        to=email,
+        subject=subject,
+        body=text,
+        now=portal.now(),
+        mandate_id=mandate_id,
+    )
 
 
 def _replay(stored: tuple[str, dict[str, Any]], request_hash: str) -> Created:
@@ -132,12 +153,9 @@ def _new_row(portal: Portal, draft: Draft, invoice: invoices.Invoice) -> tuple[d
         "code_expires_at": now + dt.timedelta(seconds=settings.code_ttl_seconds),
         "failed_attempts": 0,
         "created_at": now,
+        "language": draft.language,
     }
     return row, code
-
-
-def discard(portal: Portal, mandate_id: str) -> None:
-    portal.transaction(store.discard, mandate_id)
 
 
 def sign(portal: Portal, mandate_id: str, code: str) -> Signed:
@@ -204,17 +222,6 @@ def _wrong_code(conn: Connection, row: Row) -> Problem:
     )
 
 
-def first_collection_date(invoice: invoices.Invoice, today: dt.date) -> dt.date:
-    """The next due date, but not before the 14-day pre-notification can be kept."""
-    upcoming = [d for d in invoice.due_dates if d >= today]
-    due = upcoming[0] if upcoming else invoice.due_dates[-1]
-    return max(due, today + PRE_NOTIFICATION)
-
-
-def collection_dates(invoice: invoices.Invoice, first: dt.date) -> list[dt.date]:
-    return [first, *[d for d in invoice.due_dates if d > first]]
-
-
 def _activate(portal: Portal, conn: Connection, row: Row, now: dt.datetime) -> None:
     settings = portal.settings
     invoice = invoices.find(conn, row.kassenzeichen)
@@ -223,7 +230,23 @@ def _activate(portal: Portal, conn: Connection, row: Row, now: dt.datetime) -> N
     # run one after the other and the second supersedes the first
     reference = mandate_reference.build(row.kassenzeichen, store.next_sequence(conn, invoice.id))
     store.supersede_active(conn, row.kassenzeichen, now)
-    first = first_collection_date(invoice, now.date())
+    notice = settings.prenotification_days
+    planned = schedule.take_over(
+        conn,
+        mandate_id=row.id,
+        mandate_reference=reference,
+        invoice=invoice,
+        now=now,
+        today=portal.today(),
+        notice_days=notice,
+    )
+    # with nothing left to collect the mandate still stands; its first date is then the
+    # earliest one possible
+    first = (
+        planned[0].collection_date
+        if planned
+        else schedule.collection_date(invoice.due_dates[-1], portal.today(), notice)
+    )
     evidence = {
         "created_at": row.created_at.isoformat() + "Z",
         "code_sent_at": row.code_sent_at.isoformat() + "Z",
@@ -241,6 +264,7 @@ def _activate(portal: Portal, conn: Connection, row: Row, now: dt.datetime) -> N
     }
     consent = portal.consents[row.consent_text_version]
     pdf = mandate_text.pdf(portal, row, invoice, reference, first, evidence, consent)
+    sealed = portal.sealer.seal(pdf)
     store.update(
         conn,
         row.id,
@@ -249,7 +273,23 @@ def _activate(portal: Portal, conn: Connection, row: Row, now: dt.datetime) -> N
         signed_at=now,
         first_collection_date=first,
         evidence=store.evidence_json(evidence),
-        document=portal.sealer.seal(pdf),
+        document=sealed,
+    )
+    signed = store.get(conn, row.id)
+    assert signed is not None
+    # the confirmation announces the first collection: it is that collection's pre-notification
+    if planned:
+        collection_store.prenotified(conn, row.id, planned[0].due_date, now)
+    subject, text = mandate_text.confirmation_mail(portal, signed, invoice)
+    outbox.enqueue(
+        conn,
+        kind="confirmation",
+        to=row.email,
+        subject=subject,
+        body=text,
+        now=now,
+        mandate_id=row.id,
+        attachment=Attachment(f"SEPA-Mandat-{reference}.pdf", sealed),
     )
 
 
@@ -304,6 +344,8 @@ def resend(portal: Portal, mandate_id: str) -> tuple[Row, str]:
                 code_expires_at=now + dt.timedelta(seconds=portal.settings.code_ttl_seconds),
             )
             row = store.get(conn, mandate_id)
+            assert row is not None
+            _queue_code(portal, conn, mandate_id, row.kassenzeichen, row.email, outcome)
     if isinstance(outcome, Problem):
         raise outcome
     assert row is not None
@@ -324,12 +366,46 @@ def revoke(portal: Portal, mandate_id: str) -> Row:
                 mandate_status=row.status,
             )
         else:
-            store.update(conn, mandate_id, status="revoked", revoked_at=portal.now())
+            was_active = row.status == "active"
+            now = portal.now()
+            store.update(conn, mandate_id, status="revoked", revoked_at=now)
+            collection_store.cancel_open(conn, now, mandate_id=mandate_id)
             row = store.get(conn, mandate_id)
+            assert row is not None
+            if was_active:
+                _queue_revocation(portal, conn, row)
     if problem is not None:
         raise problem
     assert row is not None
     return row
+
+
+def about(portal: Portal, row: Any, purpose: str) -> collection_mails.About:
+    settings = portal.settings
+    return collection_mails.About(
+        language=str(row.language or "de"),
+        creditor_name=settings.creditor_name,
+        creditor_id=settings.creditor_id,
+        mandate_reference=str(row.mandate_reference),
+        kassenzeichen=kz.format(row.kassenzeichen),
+        purpose=purpose,
+        iban_masked=row.iban_masked,
+    )
+
+
+def _queue_revocation(portal: Portal, conn: Connection, row: Row) -> None:
+    invoice = invoices.find(conn, row.kassenzeichen)
+    assert invoice is not None
+    subject, text = collection_mails.revocation(about(portal, row, invoice.purpose))
+    outbox.enqueue(
+        conn,
+        kind="revocation",
+        to=row.email,
+        subject=subject,
+        body=text,
+        now=portal.now(),
+        mandate_id=row.id,
+    )
 
 
 def view(row: Row) -> Mandate:
@@ -353,6 +429,7 @@ def view(row: Row) -> Mandate:
         channel=row.channel,
         consent_text_version=row.consent_text_version,
         evidence=json.loads(row.evidence) if row.evidence else None,
+        document_url=None,
     )
 
 

@@ -79,6 +79,7 @@ def code_mail(kassenzeichen: str, code: str, minutes: int) -> tuple[str, str]:
 def confirmation_mail(portal: Portal, row: Row, invoice: Invoice) -> tuple[str, str]:
     settings = portal.settings
     first = row.first_collection_date
+    notice = settings.prenotification_days
     subject = f"Bestätigung Ihres SEPA-Lastschriftmandats {row.mandate_reference}"
     body = (
         "Guten Tag,\n\nvielen Dank: Ihr SEPA-Lastschriftmandat ist erteilt. Das gesiegelte "
@@ -90,13 +91,13 @@ def confirmation_mail(portal: Portal, row: Row, invoice: Invoice) -> tuple[str, 
         f"Kassenzeichen: {kz.format(invoice.kassenzeichen)} ({invoice.purpose})\n\n"
         f"Vorabankündigung: Wir ziehen {euro_de(invoice.amount_cents)} am {date_de(first)} "
         "von Ihrem Konto ein (erste Lastschrift). Jede weitere Lastschrift kündigen wir "
-        "Ihnen spätestens 14 Tage vor dem Fälligkeitstag an.\n\n"
+        f"Ihnen spätestens {notice} Tage vor dem Fälligkeitstag an.\n\n"
         "Sie können innerhalb von acht Wochen, beginnend mit dem Belastungsdatum, die Erstattung "
         "des belasteten Betrages verlangen. Das Mandat können Sie jederzeit widerrufen.\n\n"
         "---\n"
         f"Your SEPA direct debit mandate is in place. Creditor ID {settings.creditor_id}, "
         f"mandate reference {row.mandate_reference}. We will collect "
         f"{invoice.amount_cents / 100:.2f} EUR on {first.isoformat()}; every further "
-        "collection is announced at least 14 days before its due date.\n"
+        f"collection is announced at least {notice} days before its due date.\n"
     )
     return subject, body

@@ -328,6 +328,127 @@ def _other_paths() -> dict[str, Any]:
                 params=[
                     _query("collection_date", {"type": "string", "format": "date"}, "YYYY-MM-DD")
                 ],
+                description="A new batch of the day's pre-notified collections that are in no "
+                "batch yet; when nothing is new, the day's last batch again, byte for byte "
+                "(header X-Batch-Id). Today, past days and TARGET2 closing days are 422.",
+            )
+        },
+        **_collection_paths(),
+    }
+
+
+_XML = {"application/xml": {"schema": {"type": "string"}}}
+_ITEMS = {
+    "application/json": {
+        "schema": {
+            "type": "object",
+            "required": ["items"],
+            "properties": {"items": {"type": "array", "items": {"type": "object"}}},
+        }
+    }
+}
+_DAY = [_query("collection_date", {"type": "string", "format": "date"}, "YYYY-MM-DD")]
+
+
+def _collection_paths() -> dict[str, Any]:
+    """Export batches, an invoice's collection schedule, returns, the mail outbox."""
+    return {
+        "/api/v1/exports/batches": {
+            "post": _op(
+                "Make a new pain.008 batch of what is in no batch yet",
+                ("201", {"description": "the new batch (header X-Batch-Id)", "content": _XML}),
+                ("422",),
+                extra={"204": {"description": "Nothing new for that day"}},
+                params=_DAY,
+            ),
+            "get": _op(
+                "The batches of a collection date",
+                ("200", {"description": "batches", "content": _ITEMS}),
+                ("422",),
+                params=_DAY,
+            ),
+        },
+        "/api/v1/exports/batches/{batch_id}": {
+            "get": _op(
+                "A batch as first handed out, byte for byte",
+                ("200", {"description": "pain.008.001.08", "content": _XML}),
+                ("404",),
+                params=[
+                    {
+                        "name": "batch_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    }
+                ],
+            )
+        },
+        "/api/v1/collections": {
+            "get": _op(
+                "The collection schedule of an invoice, across all its mandates",
+                ("200", {"description": "collections by due date", "content": _ITEMS}),
+                ("404", "422"),
+                params=[_query("kassenzeichen", {"type": "string"}, "the invoice")],
+            )
+        },
+        "/api/v1/collections/returns": {
+            "get": _op(
+                "Returned and rejected debits, newest first",
+                ("200", {"description": "returns", "content": _ITEMS}),
+                (),
+            ),
+            "post": {
+                **_op(
+                    "Import a pain.002 or camt.054 file (the body)",
+                    (
+                        "200",
+                        {
+                            "description": "matched, already returned, unknown end-to-end ids",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        },
+                    ),
+                    ("422",),
+                ),
+                "requestBody": {"required": True, "content": _XML},
+            },
+        },
+        "/api/v1/outbox": {
+            "get": _op(
+                "The mail outbox (?status=failed: mails that never went out)",
+                ("200", {"description": "mails, newest first", "content": _ITEMS}),
+                ("422",),
+                params=[
+                    {
+                        "name": "status",
+                        "in": "query",
+                        "required": False,
+                        "schema": {
+                            "type": "string",
+                            "enum": ["pending", "sending", "sent", "failed"],
+                        },
+                    }
+                ],
+            )
+        },
+        "/api/v1/outbox/{mail_id}/retry": {
+            "post": _op(
+                "Queue a failed mail again",
+                (
+                    "200",
+                    {
+                        "description": "queued",
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    },
+                ),
+                ("404",),
+                params=[
+                    {
+                        "name": "mail_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "integer"},
+                    }
+                ],
             )
         },
     }

@@ -299,6 +299,9 @@ class MandateCreate(Strict):
     debtor_address: DebtorAddress | None = Field(
         None, description="required when the IBAN is from a SEPA country outside the EEA"
     )
+    language: Literal["de", "en"] = Field(
+        "de", description="language of the later mails about this mandate (notices, returns)"
+    )
 
 
 class SignRequest(Strict):
@@ -327,7 +330,7 @@ class MandateSigned(BaseModel):
 class Mandate(BaseModel):
     id: str
     kassenzeichen: str
-    status: Literal["pending_signature", "active", "rejected", "revoked", "superseded"]
+    status: Literal["pending_signature", "active", "rejected", "revoked", "superseded", "lapsed"]
     account_holder: str
     iban_masked: str
     email_masked: str
@@ -343,6 +346,9 @@ class Mandate(BaseModel):
         nullable=True,
         description="Signing evidence: times, channel, consent text version and its SHA-256, "
         "code check, creditor id, mandate reference (null until signed)",
+    )
+    document_url: str | None = Field(
+        None, nullable=True, description="the sealed mandate for the citizen (once signed)"
     )
 
 

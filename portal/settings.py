@@ -64,6 +64,13 @@ class Settings:
     encryption_key: str | None = None
     code_ttl_seconds: int = 15 * 60
     request_max_size: int = 64 * 1024
+    # SEPA pre-notification: days between the notice and the collection (the rulebook's default)
+    prenotification_days: int = 14
+    # how many days beyond that the scheduled job announces a collection early
+    prenotification_lookahead_days: int = 7
+    # the outbox: pause after a failed attempt (doubling each time), attempts before "failed"
+    outbox_retry_seconds: int = 30
+    outbox_max_attempts: int = 8
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -108,6 +115,10 @@ class Settings:
             creditor_bic=env.get("CREDITOR_BIC") or "BYLADEM1001",
             encryption_key=encryption_key,
             code_ttl_seconds=_int(env, "PORTAL_CODE_TTL_SECONDS", 15 * 60),
+            prenotification_days=_int(env, "PRENOTIFICATION_DAYS", 14),
+            prenotification_lookahead_days=_int(env, "PRENOTIFICATION_LOOKAHEAD_DAYS", 7),
+            outbox_retry_seconds=max(1, _int(env, "OUTBOX_RETRY_SECONDS", 30)),
+            outbox_max_attempts=max(1, _int(env, "OUTBOX_MAX_ATTEMPTS", 8)),
         )
 
 

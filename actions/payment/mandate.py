@@ -28,6 +28,7 @@ from actions.portal_client import (
     MandateRequest,
     PortalError,
     PortalRejected,
+    PortalUnavailable,
     SignedMandate,
     Throttled,
     get_portal_client,
@@ -127,14 +128,39 @@ async def sign(code: str, dispatcher: CollectingDispatcher, tracker: Tracker) ->
         if error.code_expired:
             return await _resend(mandate_id, dispatcher, tracker)
         return _wrong_code(error, dispatcher)
-    except Conflict:
-        dispatcher.utter_message(response="utter_signing_rejected", **common.contact(tracker))
-        return common.stop("not_pending")
     except Throttled as error:
         return throttled(error, dispatcher)
+    except (Conflict, PortalUnavailable) as error:
+        # a timeout may hide a signature that went through, and a conflict may be the answer
+        # to a retry of one: only the portal's state may tell the citizen what happened
+        return await _as_the_portal_says(mandate_id, error, dispatcher, tracker)
     except PortalError as error:
         return unavailable(error, dispatcher, tracker)
     return _signed(signed)
+
+
+async def _as_the_portal_says(
+    mandate_id: str, error: PortalError, dispatcher: CollectingDispatcher, tracker: Tracker
+) -> dict[str, Any]:
+    try:
+        mandate = await get_portal_client().get_mandate(mandate_id)
+    except PortalError:
+        return unavailable(error, dispatcher, tracker)
+    if mandate.status == "active" and mandate.mandate_reference:
+        first = mandate.first_collection_date
+        return {
+            "signature_code": "signed",
+            "mandate_reference": mandate.mandate_reference,
+            "mandate_first_collection": first.isoformat() if first else None,
+            "mandate_document_url": mandate.document_url,
+        }
+    if mandate.status == "rejected":
+        dispatcher.utter_message(response="utter_signing_code_exhausted")
+        return common.stop("code_exhausted")
+    if mandate.status == "pending_signature":
+        return unavailable(error, dispatcher, tracker)  # nothing was signed: that is the truth
+    dispatcher.utter_message(response="utter_signing_rejected", **common.contact(tracker))
+    return common.stop("not_pending")
 
 
 async def _resend(

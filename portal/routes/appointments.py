@@ -39,7 +39,7 @@ async def free_slots(request: Request) -> HTTPResponse:
     if service not in SERVICES:
         raise validation_problem({"service": "id_card, passport oder/or registration"})
     ctx = portal(request)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = ctx.clock.now()
     free = await ctx.db(_free, calendar.slots(ctx.calendar["appointments"], service, now))
     return answer(
         schemas.SlotList(
@@ -56,7 +56,7 @@ async def book(request: Request) -> HTTPResponse:
     except ValueError as exc:
         raise validation_problem({"email": str(exc)}) from exc
     ctx = portal(request)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = ctx.clock.now()
     offered = {s.id: s for s in calendar.slots(ctx.calendar["appointments"], body.service, now)}
     slot = offered.get(body.slot_id)
     if slot is None:

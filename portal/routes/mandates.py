@@ -12,10 +12,9 @@ import re
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, raw
 
-from portal import document_links, mandate_flow, mandate_text, schemas
+from portal import document_links, mandate_flow, schemas
 from portal.http import answer, parse_body, portal
 from portal.invoice_check import cents
-from portal.mail import Attachment, MailError
 from portal.problems import Problem, validation_problem
 from portal.storage import mandates as store
 from rules import email as email_rules
@@ -81,6 +80,7 @@ def _draft(request: Request, body: schemas.MandateCreate, key: str) -> mandate_f
         consent=consent,
         bic=body.bic,
         debtor_address=body.debtor_address.dict() if body.debtor_address else None,
+        language=body.language,
     )
 
 
@@ -91,19 +91,9 @@ async def create(request: Request) -> HTTPResponse:
     ctx = portal(request)
     created = await asyncio.to_thread(mandate_flow.create, ctx, draft)
     if created.code is not None:
-        minutes = max(1, ctx.settings.code_ttl_seconds // 60)
-        subject, text = mandate_text.code_mail(draft.kassenzeichen, created.code, minutes)
-        try:
-            await asyncio.to_thread(ctx.mailer.send, draft.email, subject, text)
-        except MailError as exc:
-            log.error("signing code not sent for mandate %s: %s", created.response["id"], exc)
-            await asyncio.to_thread(mandate_flow.discard, ctx, created.response["id"])
-            raise Problem(
-                503,
-                "Der Code konnte nicht per E-Mail versandt werden; bitte später erneut versuchen."
-                " / The code could not be mailed; please try again later.",
-            ) from exc
-        log.info("mandate %s created, code mailed", created.response["id"])
+        # the code mail was queued with the mandate; the outbox worker sends it
+        ctx.wake_outbox()
+        log.info("mandate %s created, code queued", created.response["id"])
     return HTTPResponse(json.dumps(created.response), status=201, content_type="application/json")
 
 
@@ -120,10 +110,17 @@ async def list_for_invoice(request: Request) -> HTTPResponse:
 
 @bp.get("/<mandate_id:str>")
 async def read(request: Request, mandate_id: str) -> HTTPResponse:
-    row = await portal(request).db(store.get, _mandate_id(mandate_id))
+    ctx = portal(request)
+    row = await ctx.db(store.get, _mandate_id(mandate_id))
     if row is None:
         raise Problem(404, "Dieses Mandat gibt es nicht. / No such mandate.")
-    return answer(mandate_flow.view(row))
+    view = mandate_flow.view(row)
+    if row.mandate_reference:
+        # what the action server needs to tell a citizen whose signing request timed out
+        view.document_url = document_links.url(
+            ctx.settings.public_url, ctx.settings.api_token, row.id
+        )
+    return answer(view)
 
 
 @bp.post("/<mandate_id:str>/sign")
@@ -134,7 +131,7 @@ async def sign(request: Request, mandate_id: str) -> HTTPResponse:
     signed = await asyncio.to_thread(mandate_flow.sign, ctx, mandate_id, body.code)
     row = signed.row
     log.info("mandate %s signed as %s", row.id, row.mandate_reference)
-    await _send_confirmation(request, signed)
+    ctx.wake_outbox()  # the confirmation was queued in the signing transaction
     return answer(
         schemas.MandateSigned(
             id=row.id,
@@ -153,31 +150,11 @@ async def sign(request: Request, mandate_id: str) -> HTTPResponse:
     )
 
 
-async def _send_confirmation(request: Request, signed: mandate_flow.Signed) -> None:
-    ctx = portal(request)
-    subject, text = mandate_text.confirmation_mail(ctx, signed.row, signed.invoice)
-    document = await ctx.db(store.document, signed.row.id) or b""
-    attachment = Attachment(f"SEPA-Mandat-{signed.row.mandate_reference}.pdf", document)
-    try:
-        await asyncio.to_thread(ctx.mailer.send, signed.row.email, subject, text, (attachment,))
-    except MailError as exc:
-        # the mandate stands; the confirmation can be sent again by staff
-        log.error("confirmation not sent for mandate %s: %s", signed.row.id, exc)
-
-
 @bp.post("/<mandate_id:str>/resend-code")
 async def resend_code(request: Request, mandate_id: str) -> HTTPResponse:
     ctx = portal(request)
-    row, code = await asyncio.to_thread(mandate_flow.resend, ctx, _mandate_id(mandate_id))
-    minutes = max(1, ctx.settings.code_ttl_seconds // 60)
-    subject, text = mandate_text.code_mail(row.kassenzeichen, code, minutes)
-    try:
-        await asyncio.to_thread(ctx.mailer.send, row.email, subject, text)
-    except MailError as exc:
-        log.error("signing code not resent for mandate %s: %s", row.id, exc)
-        raise Problem(
-            503, "Der Code konnte nicht versandt werden. / Could not mail the code."
-        ) from exc
+    row, _code = await asyncio.to_thread(mandate_flow.resend, ctx, _mandate_id(mandate_id))
+    ctx.wake_outbox()  # the new code was queued with its hash
     return answer(
         schemas.CodeResent(
             id=row.id,
@@ -189,7 +166,9 @@ async def resend_code(request: Request, mandate_id: str) -> HTTPResponse:
 
 @bp.post("/<mandate_id:str>/revoke")
 async def revoke(request: Request, mandate_id: str) -> HTTPResponse:
-    row = await asyncio.to_thread(mandate_flow.revoke, portal(request), _mandate_id(mandate_id))
+    ctx = portal(request)
+    row = await asyncio.to_thread(mandate_flow.revoke, ctx, _mandate_id(mandate_id))
+    ctx.wake_outbox()  # the holder's notice was queued with the revocation
     log.info("mandate %s revoked", row.id)
     return answer(mandate_flow.view(row))
 

@@ -60,6 +60,9 @@ mandates = sa.Table(
     sa.Column("signed_at", sa.DateTime, nullable=True),
     sa.Column("revoked_at", sa.DateTime, nullable=True),
     sa.Column("superseded_at", sa.DateTime, nullable=True),
+    sa.Column("lapsed_at", sa.DateTime, nullable=True),
+    # the language the citizen used when signing (de/en): later mails about the mandate use it
+    sa.Column("language", sa.String(2), nullable=False, server_default="de"),
     sa.Column("evidence", sa.Text, nullable=True),
     sa.Column("document", sa.LargeBinary, nullable=True),
     sa.Index(
@@ -81,17 +84,76 @@ idempotency_keys = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
 )
 
+# One row per attempt to collect one due date of an invoice through one mandate. A due date has
+# at most one row that is not cancelled (planned, notified, exported or returned), whatever
+# happens to the invoice's mandates: the partial unique index enforces it.
 collections = sa.Table(
     "collections",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("mandate_id", sa.String(32), sa.ForeignKey("mandates.id"), nullable=False),
+    sa.Column("invoice_id", sa.Integer, sa.ForeignKey("invoices.id"), nullable=False),
+    sa.Column("due_date", sa.Date, nullable=False),
     sa.Column("collection_date", sa.Date, nullable=False),
-    sa.Column("sequence_type", sa.String(4), nullable=False),
+    # planned -> notified (pre-notification mailed) -> exported (in a batch) -> returned;
+    # planned or notified -> cancelled (mandate revoked, superseded or lapsed before export)
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("sequence_type", sa.String(4), nullable=True),  # FRST/RCUR, fixed at export
     sa.Column("amount_cents", sa.Integer, nullable=False),
     sa.Column("end_to_end_id", sa.String(35), nullable=False, unique=True),
-    sa.Column("exported_at", sa.DateTime, nullable=False),
-    sa.UniqueConstraint("mandate_id", "collection_date", name="one_collection_per_mandate_and_day"),
+    sa.Column("planned_at", sa.DateTime, nullable=False),
+    sa.Column("prenotified_at", sa.DateTime, nullable=True),
+    sa.Column("batch_id", sa.String(40), sa.ForeignKey("export_batches.id"), nullable=True),
+    sa.Column("exported_at", sa.DateTime, nullable=True),
+    sa.Column("cancelled_at", sa.DateTime, nullable=True),
+    sa.Column("returned_at", sa.DateTime, nullable=True),
+    sa.Column("return_reason", sa.String(4), nullable=True),
+    sa.Column("return_source", sa.String(16), nullable=True),
+    sa.Index(
+        "one_collection_per_due_date",
+        "invoice_id",
+        "due_date",
+        unique=True,
+        sqlite_where=sa.text("status <> 'cancelled'"),
+        postgresql_where=sa.text("status <> 'cancelled'"),
+    ),
+    sa.Index("ix_collections_mandate_id", "mandate_id"),
+)
+
+# A pain.008 file as it was handed to the bank: kept so that a second download is the same file.
+export_batches = sa.Table(
+    "export_batches",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("collection_date", sa.Date, nullable=False, index=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("transactions", sa.Integer, nullable=False),
+    sa.Column("total_cents", sa.Integer, nullable=False),
+    sa.Column("xml", sa.LargeBinary, nullable=False),
+)
+
+# Mail leaves through here: written in the transaction of the state change it tells about,
+# sent by a worker with retries. Rows are never deleted: a sent or failed mail stays on record.
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("mandate_id", sa.String(32), nullable=True, index=True),
+    sa.Column("to_address", sa.String(254), nullable=False),
+    sa.Column("subject", sa.String(300), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("attachment_name", sa.String(120), nullable=True),
+    sa.Column("attachment", sa.LargeBinary, nullable=True),
+    # pending -> sending (claimed by one worker until claimed_until) -> sent | failed
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_attempt_at", sa.DateTime, nullable=False),
+    sa.Column("claimed_until", sa.DateTime, nullable=True),
+    sa.Column("last_error", sa.String(300), nullable=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("sent_at", sa.DateTime, nullable=True),
+    sa.Index("ix_outbox_status_next", "status", "next_attempt_at"),
 )
 
 service_requests = sa.Table(

@@ -1,4 +1,4 @@
-"""Code expiry and resend, and a mandate whose code cannot be mailed (no half-made state).
+"""Code expiry and resend, and a code mail that waits in the outbox for the mail server.
 
 These tests run in file order on one portal with a six-second code lifetime and its own mail
 sink, which the last test stops.
@@ -15,6 +15,9 @@ import pytest
 from portal_harness import MailSink, PortalProcess, database, mail_sink, portal_process, stop
 from test_portal_api import assert_problem
 from test_portal_mandates import create, mandate_body
+from treasury_harness import sink_on
+
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration  # starts the real portal process
 
@@ -35,7 +38,13 @@ def short_lived(
     folder: Path = tmp_path_factory.mktemp(f"expiry-{db_kind}")
     with (
         database(db_kind, folder) as url,
-        portal_process(url, folder / "var", own_sink.port, PORTAL_CODE_TTL_SECONDS=str(TTL)) as run,
+        portal_process(
+            url,
+            folder / "var",
+            own_sink.port,
+            PORTAL_CODE_TTL_SECONDS=str(TTL),
+            OUTBOX_RETRY_SECONDS="1",
+        ) as run,
     ):
         yield run
 
@@ -65,15 +74,31 @@ def test_expired_code_is_refused_and_a_new_one_works(
     assert signed.json()["status"] == "active"
 
 
-def test_code_that_cannot_be_mailed_leaves_nothing_behind(
-    short_lived: PortalProcess, own_sink: MailSink
+def test_code_mail_waits_in_the_outbox_until_the_mail_server_is_back(
+    short_lived: PortalProcess, own_sink: MailSink, tmp_path: Path
 ) -> None:
-    stop(own_sink.process)  # from here on this portal's mail server is gone
+    stop(own_sink.process)  # from here on this portal's mail server refuses connections
     key = {"Idempotency-Key": "k-" + uuid.uuid4().hex}
     body = mandate_body(kassenzeichen="4100.2026.0002", amount="60.00")
-    failed = short_lived.client().post("/api/v1/mandates", json=body, headers=key)
-    assert_problem(failed, 503)
-    listed = short_lived.client().get("/api/v1/mandates", params={"kassenzeichen": "410020260002"})
-    assert listed.json() == {"items": []}
-    # the key was released with the mandate: a retry is a fresh attempt, not a replay
-    assert_problem(short_lived.client().post("/api/v1/mandates", json=body, headers=key), 503)
+    client = short_lived.client()
+    created = client.post("/api/v1/mandates", json=body, headers=key)
+    # the mandate and its code mail are one transaction: the answer does not wait for SMTP
+    assert created.status_code == 201, created.text
+    mandate_id = created.json()["id"]
+
+    def attempted() -> dict[str, object] | None:
+        items = client.get("/api/v1/outbox", params={"status": "pending"}).json()["items"]
+        mine = [m for m in items if m["mandate_id"] == mandate_id and m["attempts"] >= 1]
+        return mine[0] if mine else None
+
+    mail = wait_until(attempted, 30, "a failed attempt to mail the code")
+    assert mail["kind"] == "signing_code" and mail["last_error"]
+    # a retry with the same key is a replay: the mandate exists, nothing new is made
+    again = client.post("/api/v1/mandates", json=body, headers=key)
+    assert again.status_code == 201 and again.json()["id"] == mandate_id
+    with sink_on(own_sink.port, tmp_path / "mail") as back:
+        code = back.code_for(body["email"])  # delivered by a later attempt
+    signed = client.post(f"/api/v1/mandates/{mandate_id}/sign", json={"code": code})
+    assert signed.status_code == 200, signed.text
+    sent = client.get("/api/v1/outbox", params={"status": "sent"}).json()["items"]
+    assert any(m["mandate_id"] == mandate_id and m["attempts"] >= 2 for m in sent)

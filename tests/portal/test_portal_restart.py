@@ -23,7 +23,8 @@ def test_restart_keeps_keys_and_data(sink: MailSink, tmp_path: Path) -> None:
             client = second.client()
             assert client.get(f"/api/v1/mandates/{signed['id']}").json()["status"] == "active"
             exported = client.get(
-                "/api/v1/exports/pain.008", params={"collection_date": "2027-02-15"}
+                "/api/v1/exports/pain.008",
+                params={"collection_date": signed["first_collection_date"]},
             )
             assert exported.status_code == 200, exported.text
             assert "DE89370400440532013000" in exported.text

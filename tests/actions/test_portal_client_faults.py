@@ -12,7 +12,6 @@ import os
 import signal
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +24,8 @@ from actions import portal_client as pc
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "portal"))
 from portal_harness import TOKEN, MailSink, PortalProcess, sqlite_portal_with_sink
+
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -92,8 +93,15 @@ def test_a_creation_retried_after_a_timeout_makes_one_mandate(
     transport = CountingTransport()
     pid = portal.process.pid
     os.kill(pid, signal.SIGSTOP)
-    # Wake the portal after the first attempt timed out (1 s) and the retry is on its way.
-    waker = threading.Timer(1.4, os.kill, (pid, signal.SIGCONT))
+
+    def wake_when_retried() -> None:
+        """Wakes the portal once the first attempt timed out and the retry is on its way."""
+        try:
+            wait_until(lambda: transport.requests >= 2, 30, "the client's retry")
+        finally:
+            os.kill(pid, signal.SIGCONT)
+
+    waker = threading.Thread(target=wake_when_retried, daemon=True)
     waker.start()
     try:
         try:
@@ -113,13 +121,19 @@ def test_a_creation_retried_after_a_timeout_makes_one_mandate(
 
 
 def settled_mandates(portal: PortalProcess, kassenzeichen: str) -> list[dict[str, Any]]:
-    """The mandates once requests still queued in the woken portal are done (polled, 10 s)."""
-    deadline = time.monotonic() + 10
-    previous: list[dict[str, Any]] | None = None
-    while True:
+    """The mandates once requests still queued in the woken portal are done.
+
+    The portal does not tell when it has worked off requests that waited while it was frozen,
+    so "done" is two listings half a second apart that agree (within 10 s, or the test fails).
+    """
+    listings: list[list[dict[str, Any]]] = []
+
+    def settled() -> tuple[list[dict[str, Any]]] | None:
         listed = portal.client().get("/api/v1/mandates", params={"kassenzeichen": kassenzeichen})
-        items: list[dict[str, Any]] = listed.json()["items"]
-        if items == previous or time.monotonic() > deadline:
-            return items
-        previous = items
-        time.sleep(0.5)
+        listings.append(listed.json()["items"])
+        stable = len(listings) >= 2 and listings[-1] == listings[-2]
+        return (listings[-1],) if stable else None  # a tuple: an empty list is an answer too
+
+    found = wait_until(settled, 10, "the woken portal's mandates to settle", interval=0.5)
+    assert found is not None  # wait_until returns only what passed
+    return found[0]

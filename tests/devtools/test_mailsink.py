@@ -10,13 +10,13 @@ import smtplib
 import socket
 import subprocess
 import sys
-import time
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
 from devtools.processes import free_port
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration  # starts the real mail sink process
 
@@ -24,15 +24,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    def listening() -> bool:
         assert process.poll() is None, "mail sink exited early"
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
+                return True
         except OSError:
-            time.sleep(0.05)
-    raise AssertionError("mail sink did not listen")
+            return False
+
+    wait_until(listening, 30, "the mail sink to listen")
 
 
 def _message(number: int) -> EmailMessage:

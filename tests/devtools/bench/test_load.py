@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 import httpx
 import pytest
@@ -13,6 +12,7 @@ from devtools.bench.scenarios import Invoice, citizen_conversations, open_invoic
 from devtools.bench.stats import summarize
 from devtools.bench.systems import MemorySampler
 from tests.support.stack import Stack
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -59,9 +59,8 @@ def test_five_citizens_cover_every_kind_without_errors(stack: Stack) -> None:
                 progress=False,
             )
         )
-        deadline = time.monotonic() + 10  # at least one sample, however fast the load was
-        while memory.samples == 0 and time.monotonic() < deadline:
-            time.sleep(0.1)
+        # at least one sample, however fast the load was
+        wait_until(lambda: memory.samples > 0, 10, "a memory sample", interval=0.1)
     summary = summarize(load.results, 5, load.conversations, load.seconds)
     assert summary.errors == 0, summary.error_samples
     assert load.conversations == 5

@@ -5,7 +5,6 @@ citizen's own channel while the assistant stays silent, and hands back to the as
 from __future__ import annotations
 
 import queue
-import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -16,6 +15,7 @@ import pytest
 from tests.e2e.console.conftest import Watched
 from tests.e2e.console.console_harness import login
 from tests.support.stack import Stack
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -70,11 +70,14 @@ def staff(browser: Any, stack: Stack) -> Iterator[Watched]:
 
 def wait_for_text(page: Any, url: str, text: str) -> None:
     """Reloads the conversation until the tracker store holds the text (Rasa writes async)."""
-    deadline = time.monotonic() + REPLY_TIMEOUT
-    while text not in page.inner_text("main"):
-        assert time.monotonic() < deadline, f"{text!r} never showed in the console"
-        time.sleep(0.5)
+
+    def shown() -> bool:
+        if text in page.inner_text("main"):
+            return True
         page.goto(url)
+        return text in page.inner_text("main")
+
+    wait_until(shown, REPLY_TIMEOUT, f"{text!r} in the console", interval=0.5)
 
 
 def click(page: Any, selector: str) -> None:

@@ -20,8 +20,7 @@ LANGUAGES = ("de", "en")
 
 
 def data_dir() -> Path:
-    # BUERGERBOT_DATA_DIR is the older, test-only name of the same setting.
-    raw = os.environ.get("DATA_DIR") or os.environ.get("BUERGERBOT_DATA_DIR") or "data"
+    raw = os.environ.get("DATA_DIR") or "data"
     path = Path(raw)
     return path if path.is_absolute() else REPO_ROOT / path
 

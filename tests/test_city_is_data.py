@@ -105,7 +105,6 @@ def musterstadt(
         path.write_text(text, encoding="utf-8")
     assert not traces(" ".join(p.read_text("utf-8") for p in data_files(copy)), renames)
     monkeypatch.setenv("DATA_DIR", str(copy))
-    monkeypatch.delenv("BUERGERBOT_DATA_DIR", raising=False)
     monkeypatch.delenv("CREDITOR_NAME", raising=False)
     clear_caches()
     yield copy

@@ -33,7 +33,7 @@ def swapped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     data = tmp_path / "data"
     shutil.copytree(ROOT / "data", data)
     monkeypatch.delenv("DATA_DIR", raising=False)
-    monkeypatch.setenv("BUERGERBOT_DATA_DIR", str(data))
+    monkeypatch.setenv("DATA_DIR", str(data))
     caches = (keywords.keywords, keywords.pattern, keywords.slot_pattern, city.load_city)
     for cache in (*caches, streets.load_streets):
         cache.cache_clear()

@@ -41,7 +41,7 @@ def test_changing_a_fee_in_the_catalogue_changes_the_answer(
     shutil.copytree(ROOT / "data", tmp_path / "data", ignore=shutil.ignore_patterns("nlu", "demo"))
     path = tmp_path / "data" / "catalogue" / "services.yml"
     path.write_text(path.read_text("utf-8").replace("0,80 € pro Sack", "0,95 € pro Sack"), "utf-8")
-    monkeypatch.setenv("BUERGERBOT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
     catalogue.load_catalogue.cache_clear()
     city.load_city.cache_clear()
     try:

@@ -74,7 +74,7 @@ def other_city(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
     register.update(city="Gießen", postcodes=["35390", "35392"], streets=["Seltersweg"])
     (data / "streets.yml").write_text(yaml.safe_dump(register), encoding="utf-8")
     monkeypatch.delenv("DATA_DIR", raising=False)
-    monkeypatch.setenv("BUERGERBOT_DATA_DIR", str(data))
+    monkeypatch.setenv("DATA_DIR", str(data))
     caches = (streets.load_streets, keywords.keywords, keywords.pattern, city.load_city)
     for cache in caches:
         cache.cache_clear()

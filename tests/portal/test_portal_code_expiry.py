@@ -1,14 +1,15 @@
 """Code expiry and resend, and a code mail that waits in the outbox for the mail server.
 
-These tests run in file order on one portal with a six-second code lifetime and its own mail
-sink, which the last test stops.
+These tests run in file order on one portal with its own mail sink, which the last test stops.
+The portal reads the time from a clock file of its own (`BUERGERBOT_CLOCK_FILE`): a code's
+lifetime passes by moving that clock, not by waiting it out.
 """
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -17,11 +18,16 @@ from test_portal_api import assert_problem
 from test_portal_mandates import create, mandate_body
 from treasury_harness import sink_on
 
+import clock
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration  # starts the real portal process
 
-TTL = 6  # seconds a signing code lives in this module's portal
+TTL = 15 * 60  # seconds a signing code lives (the default lifetime, set here to be sure)
+
+
+def clock_file(portal: PortalProcess) -> Path:
+    return portal.var_dir.parent / "clock"
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +50,7 @@ def short_lived(
             own_sink.port,
             PORTAL_CODE_TTL_SECONDS=str(TTL),
             OUTBOX_RETRY_SECONDS="1",
+            **{clock.FILE_SETTING: str(folder / "clock")},
         ) as run,
     ):
         yield run
@@ -54,9 +61,20 @@ def test_expired_code_is_refused_and_a_new_one_works(
 ) -> None:
     sink = own_sink
     body = mandate_body()
-    mandate_id = create(short_lived, body).json()["id"]
-    code = sink.code_for(body["email"])
-    time.sleep(TTL + 0.5)  # waiting out the lifetime is the point; nothing to poll for
+    start = datetime.now(timezone.utc).replace(microsecond=0)
+    clock.set_time(clock_file(short_lived), start)
+    try:
+        mandate_id = create(short_lived, body).json()["id"]
+        code = sink.code_for(body["email"])
+        clock.set_time(clock_file(short_lived), start + timedelta(seconds=TTL + 1))
+        sign_after_expiry(short_lived, sink, mandate_id, code, body["email"])
+    finally:
+        clock.real_time(clock_file(short_lived))  # the outbox test below runs on real time
+
+
+def sign_after_expiry(
+    short_lived: PortalProcess, sink: MailSink, mandate_id: str, code: str, email: str
+) -> None:
     client = short_lived.client()
     problem = assert_problem(
         client.post(f"/api/v1/mandates/{mandate_id}/sign", json={"code": code}), 422
@@ -65,7 +83,7 @@ def test_expired_code_is_refused_and_a_new_one_works(
     assert "code" in problem["errors"]  # type: ignore[operator]
     resent = client.post(f"/api/v1/mandates/{mandate_id}/resend-code")
     assert resent.status_code == 200, resent.text
-    new_code = sink.code_for(body["email"], 2)
+    new_code = sink.code_for(email, 2)
     if new_code != code:
         old = client.post(f"/api/v1/mandates/{mandate_id}/sign", json={"code": code})
         assert assert_problem(old, 422)["attempts_left"] == 2

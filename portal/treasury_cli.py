@@ -87,6 +87,10 @@ def _export(portal: context.Portal, day: dt.date, out: Path, dry_run: bool) -> i
         print(f"portal collections: {exc.detail}", file=sys.stderr)
         return 2
     made = treasury.run(portal, lambda p, conn: exports.create_in(p, conn, day), dry_run)
+    left_out = exports.not_prenotified(portal, day)
+    if left_out:
+        # refused for this day: the pre-notify step moves them to a date it can announce
+        print(f"export {day}: {left_out} collection(s) left out, not pre-notified in time")
     if made is None:
         print(f"export {day}: nothing new to collect, no file written")
         return 0

@@ -28,13 +28,15 @@ def _day(value: str) -> dt.date:
     raise validation_problem({"collection_date": "Datum JJJJ-MM-TT / date YYYY-MM-DD"})
 
 
-def _file(batch: exports.Batch) -> HTTPResponse:
+def _file(batch: exports.Batch, left_out: int) -> HTTPResponse:
     return raw(
         batch.xml,
         content_type="application/xml",
         headers={
             "Content-Disposition": f'attachment; filename="pain008-{batch.id}.xml"',
             "X-Batch-Id": batch.id,
+            # collections of the day refused because they were not pre-notified in time
+            "X-Not-Prenotified": str(left_out),
         },
     )
 
@@ -43,20 +45,24 @@ def _file(batch: exports.Batch) -> HTTPResponse:
 async def pain008(request: Request) -> HTTPResponse:
     """A new batch of what is new for the day; else the day's last batch again; else 204."""
     day = _day(request.args.get("collection_date", ""))
-    batch = await asyncio.to_thread(exports.day_file, portal(request), day)
+    ctx = portal(request)
+    batch = await asyncio.to_thread(exports.day_file, ctx, day)
+    left_out = await asyncio.to_thread(exports.not_prenotified, ctx, day)
     if batch is None:
-        return empty(status=204)
-    return _file(batch)
+        return empty(status=204, headers={"X-Not-Prenotified": str(left_out)})
+    return _file(batch, left_out)
 
 
 @bp.post("/batches")
 async def create_batch(request: Request) -> HTTPResponse:
     """Only what is in no batch yet: 201 with the file, 204 when nothing is new."""
     day = _day(request.args.get("collection_date", ""))
-    batch = await asyncio.to_thread(exports.create_batch, portal(request), day)
+    ctx = portal(request)
+    batch = await asyncio.to_thread(exports.create_batch, ctx, day)
+    left_out = await asyncio.to_thread(exports.not_prenotified, ctx, day)
     if batch is None:
-        return empty(status=204)
-    response = _file(batch)
+        return empty(status=204, headers={"X-Not-Prenotified": str(left_out)})
+    response = _file(batch, left_out)
     response.status = 201
     return response
 

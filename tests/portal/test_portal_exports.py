@@ -247,3 +247,25 @@ def test_a_mandate_unused_for_36_months_lapses(own: PortalProcess, sink: MailSin
     assert own.client().get(f"/api/v1/mandates/{signed['id']}").json()["status"] == "lapsed"
     told = sink.wait_for(body["email"], 3)[2]
     assert re.search("erloschen", str(told["Subject"]))
+
+
+def test_a_collection_not_pre_notified_is_refused_until_announced(
+    own: PortalProcess, sink: MailSink
+) -> None:
+    body, signed = create_and_sign(own, sink, kassenzeichen="4100.2026.0001", amount="48.00")
+    planned = run_collections(own, sink.port, "plan")
+    assert planned.returncode == 0 and "plan: 0 item(s)" in planned.stdout  # all planned at signing
+    second = business_days.on_or_after(shifted("2027-03-15"))
+    assert [i["collection_date"] for i in schedule(own, "4100.2026.0001")][1] == str(second)
+    refused = own.client().get("/api/v1/exports/pain.008", params={"collection_date": str(second)})
+    assert refused.status_code == 204 and refused.headers["x-not-prenotified"] == "1"
+    dry = run_collections(
+        own, sink.port, "pre-notify", "--dry-run", now=moved(second - dt.timedelta(16))
+    )
+    assert dry.returncode == 0 and "[dry run] notified" in dry.stdout
+    assert len(sink.to(body["email"])) == 2  # code and confirmation: the dry run mailed nothing
+    late = run_collections(own, sink.port, "pre-notify", now=moved(second - dt.timedelta(16)))
+    assert late.returncode == 0, late.stderr
+    assert sink.wait_for(body["email"], 3)
+    made = export(own, second)
+    assert made is not None and signed["mandate_reference"] in made[1]

@@ -1,0 +1,106 @@
+"""The outbox with a mail server that is slow: requests never wait for it, the mail arrives
+later, nothing is deleted, and a mail that finally fails is listed for staff."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from portal_harness import PortalProcess, database, portal_process
+from test_portal_mandates import create, mandate_body
+from treasury_harness import sink_on
+
+from devtools.processes import free_port
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.integration  # starts the real portal process
+
+
+class StallingServer:
+    """Accepts SMTP connections and never says a word: the portal's SMTP timeout runs out."""
+
+    def __init__(self, port: int) -> None:
+        self.listener = socket.create_server(("127.0.0.1", port))
+        self.listener.settimeout(0.2)
+        self.accepted: list[socket.socket] = []
+        self.running = True
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while self.running:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                continue
+            self.accepted.append(connection)
+
+    def close(self) -> None:
+        self.running = False
+        self.thread.join(timeout=5)
+        for connection in self.accepted:
+            connection.close()
+        self.listener.close()
+
+
+@pytest.fixture
+def slow_mail(db_kind: str, tmp_path: Path) -> Iterator[tuple[PortalProcess, int]]:
+    port = free_port()
+    with (
+        database(db_kind, tmp_path) as url,
+        portal_process(
+            url, tmp_path / "var", port, OUTBOX_RETRY_SECONDS="1", OUTBOX_MAX_ATTEMPTS="4"
+        ) as run,
+    ):
+        yield run, port
+
+
+def mails(portal: PortalProcess, status: str) -> list[dict[str, Any]]:
+    response = portal.client().get("/api/v1/outbox", params={"status": status})
+    assert response.status_code == 200, response.text
+    return list(response.json()["items"])
+
+
+def test_a_slow_mail_server_delays_the_mail_not_the_answer(
+    slow_mail: tuple[PortalProcess, int], tmp_path: Path
+) -> None:
+    portal, port = slow_mail
+    stalling = StallingServer(port)
+    try:
+        body = mandate_body()
+        started = time.monotonic()
+        created = create(portal, body)
+        assert created.status_code == 201, created.text
+        assert time.monotonic() - started < 5  # the SMTP timeout alone is 10 seconds
+        mandate_id = created.json()["id"]
+        wait_until(lambda: stalling.accepted, 20, "the worker's SMTP connection")
+    finally:
+        stalling.close()
+    with sink_on(port, tmp_path / "mail") as sink:
+        assert sink.code_for(body["email"])
+    sent = [m for m in mails(portal, "sent") if m["mandate_id"] == mandate_id]
+    assert len(sent) == 1 and sent[0]["attempts"] >= 2
+
+
+def test_a_mail_that_never_goes_out_is_listed_as_failed_and_can_be_retried(
+    slow_mail: tuple[PortalProcess, int], tmp_path: Path
+) -> None:
+    portal, port = slow_mail  # nothing listens on the port: every attempt is refused
+    body = mandate_body()
+    mandate_id = create(portal, body).json()["id"]
+
+    def failed() -> list[dict[str, Any]]:
+        return [m for m in mails(portal, "failed") if m["mandate_id"] == mandate_id]
+
+    (mail,) = wait_until(failed, 40, "the mail to be given up after 4 attempts")
+    assert mail["attempts"] == 4 and mail["kind"] == "signing_code" and mail["last_error"]
+    with sink_on(port, tmp_path / "mail") as back:
+        retried = portal.client().post(f"/api/v1/outbox/{mail['id']}/retry")
+        assert retried.status_code == 200, retried.text
+        assert back.code_for(body["email"])
+    assert [m["id"] for m in mails(portal, "sent") if m["mandate_id"] == mandate_id] == [mail["id"]]

@@ -6,6 +6,7 @@ unknown Kassenzeichen and a wrong amount answer alike, so nobody learns which on
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -57,8 +58,9 @@ def euro(amount_cents: int) -> str:
     return f"{amount_cents // 100}.{amount_cents % 100:02d}"
 
 
-def match(conn: Connection, kassenzeichen: str, amount_cents: int) -> Match:
-    wait = invoices.retry_after(conn, kassenzeichen)
+def match(conn: Connection, kassenzeichen: str, amount_cents: int, now: dt.datetime) -> Match:
+    """`now` is naive UTC from the portal's clock (`Portal.now`)."""
+    wait = invoices.retry_after(conn, kassenzeichen, now)
     if wait is not None:
         return Match(None, wait)
-    return Match(invoices.match(conn, kassenzeichen, amount_cents))
+    return Match(invoices.match(conn, kassenzeichen, amount_cents, now))

@@ -75,7 +75,7 @@ def create(portal: Portal, draft: Draft) -> Created:
         stored = store.stored_response(conn, draft.key)
         if stored is not None:
             return _replay(stored, draft.request_hash)
-        found = invoice_check.match(conn, draft.kassenzeichen, draft.amount_cents)
+        found = invoice_check.match(conn, draft.kassenzeichen, draft.amount_cents, portal.now())
     invoice = found.require()
     if invoice.payment_state == "paid":
         raise Problem(409, "Diese Rechnung ist bereits bezahlt. / This invoice is already paid.")

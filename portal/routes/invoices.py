@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 from sanic import Blueprint, Request
@@ -17,8 +18,10 @@ from rules import kassenzeichen as kz
 bp = Blueprint("invoices", url_prefix="/api/v1/invoices")
 
 
-def _lookup(conn: Connection, number: str, amount_cents: int) -> tuple[Match, str | None]:
-    found = match(conn, number, amount_cents)
+def _lookup(
+    conn: Connection, number: str, amount_cents: int, now: dt.datetime
+) -> tuple[Match, str | None]:
+    found = match(conn, number, amount_cents, now)
     if found.invoice is None:
         return found, None
     return found, invoices.active_mandate_id(conn, number)
@@ -28,7 +31,8 @@ def _lookup(conn: Connection, number: str, amount_cents: int) -> tuple[Match, st
 async def lookup(request: Request) -> HTTPResponse:
     body = parse_body(request, schemas.InvoiceLookup)
     number = kz.validate(body.kassenzeichen)
-    found, mandate_id = await portal(request).db(_lookup, number, cents(body.amount))
+    ctx = portal(request)
+    found, mandate_id = await ctx.db(_lookup, number, cents(body.amount), ctx.now())
     invoice = found.require()
     state: Literal["open", "paid", "direct_debit"] = (
         "paid" if invoice.payment_state == "paid" else "open"

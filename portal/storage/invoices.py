@@ -10,7 +10,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from portal.storage.db import utcnow
 from portal.storage.tables import invoices, lookup_failures, mandates
 
 THROTTLE_WINDOW = dt.timedelta(minutes=15)
@@ -73,9 +72,9 @@ def active_mandate_id(conn: Connection, kassenzeichen: str) -> str | None:
     return None if value is None else str(value)
 
 
-def retry_after(conn: Connection, kassenzeichen: str) -> int | None:
+def retry_after(conn: Connection, kassenzeichen: str, now: dt.datetime) -> int | None:
     """Seconds until this Kassenzeichen may be tried again, or None when it is not throttled."""
-    since = utcnow() - THROTTLE_WINDOW
+    since = now - THROTTLE_WINDOW
     times = (
         conn.execute(
             sa.select(lookup_failures.c.failed_at)
@@ -93,17 +92,19 @@ def retry_after(conn: Connection, kassenzeichen: str) -> int | None:
         return None
     # free again once the oldest of the last five failures leaves the window
     free_at: dt.datetime = times[-1] + THROTTLE_WINDOW
-    return max(1, math.ceil((free_at - utcnow()).total_seconds()))
+    return max(1, math.ceil((free_at - now).total_seconds()))
 
 
-def record_failure(conn: Connection, kassenzeichen: str) -> None:
-    conn.execute(lookup_failures.insert().values(kassenzeichen=kassenzeichen, failed_at=utcnow()))
+def record_failure(conn: Connection, kassenzeichen: str, now: dt.datetime) -> None:
+    conn.execute(lookup_failures.insert().values(kassenzeichen=kassenzeichen, failed_at=now))
 
 
-def match(conn: Connection, kassenzeichen: str, amount_cents: int) -> Invoice | None:
+def match(
+    conn: Connection, kassenzeichen: str, amount_cents: int, now: dt.datetime
+) -> Invoice | None:
     """The invoice when Kassenzeichen and amount both match; a miss is recorded for the throttle."""
     invoice = find(conn, kassenzeichen)
     if invoice is None or invoice.amount_cents != amount_cents:
-        record_failure(conn, kassenzeichen)
+        record_failure(conn, kassenzeichen, now)
         return None
     return invoice

@@ -59,6 +59,8 @@ STATIC_DEFAULTS: dict[str, str] = {
     "TELEGRAM_API_URL": "https://api.telegram.org",
     "WHATSAPP_API_URL": "https://graph.facebook.com/v21.0",
     "VAR_DIR": "var",
+    # The REST channel is for development, tests and the bench; deployments set it off.
+    "REST_CHANNEL": "on",
     # Rasa and TensorFlow: nothing leaves the machine, and the console stays readable.
     "RASA_TELEMETRY_ENABLED": "false",
     "TF_CPP_MIN_LOG_LEVEL": "2",

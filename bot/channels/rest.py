@@ -3,11 +3,20 @@
 Rasa's own `RestInput` assumes the body is a JSON object: `[]` or `null` end in a 500. This
 subclass keeps the route (`POST /webhooks/rest/webhook`, name `rest`) and answers malformed
 bodies with 400 and a clear message, and overlong messages with a reply instead of a model run.
+
+A conversation belongs to the channel that issued its sender id. REST lets the caller name the
+sender, so it must never reach a messenger's conversation: a sender id with a channel prefix
+(`telegram:…`, `whatsapp:…`, any `name:`) is refused with 403, and a client-supplied
+`input_channel` is ignored (Rasa's own channel would take it). REST is a development and
+integration entry point: `REST_CHANNEL=on` (set by `make run`, `make test` and `make bench`)
+serves it; unset or `off` (the deployment files), the route does not exist.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import os
+import re
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from rasa.core.channels.channel import UserMessage
@@ -16,12 +25,42 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+SETTING = "REST_CHANNEL"
 MAX_MESSAGE_CHARS = 5000
 MAX_SENDER_CHARS = 128
 TOO_LONG = (
     f"Ihre Nachricht ist zu lang: höchstens {MAX_MESSAGE_CHARS} Zeichen, bitte kürzer fassen. "
     f"/ Your message is too long: at most {MAX_MESSAGE_CHARS} characters, please shorten it."
 )
+
+
+# A channel's namespace: letters, digits, "_" or "-", then a colon (`telegram:4711`).
+_CHANNEL_PREFIX = re.compile(r"^\s*[A-Za-z0-9_-]+\s*:")
+FOREIGN_SENDER = (
+    "Diese Absender-Kennung gehört zu einem anderen Kanal und ist hier nicht erlaubt. "
+    "/ This sender id belongs to another channel and is not allowed here."
+)
+
+
+def enabled(env: Mapping[str, str] | None = None) -> bool:
+    """Whether `REST_CHANNEL` turns the channel on; anything but "on" (or unset) is off.
+
+    >>> enabled({"REST_CHANNEL": "on"}), enabled({"REST_CHANNEL": "off"}), enabled({})
+    (True, False, False)
+    """
+    value = (os.environ if env is None else env).get(SETTING, "off")
+    return value.strip().lower() == "on"
+
+
+def claims_another_channel(sender: str) -> bool:
+    """True for a sender id in another channel's namespace.
+
+    >>> claims_another_channel("telegram:4711"), claims_another_channel(" WhatsApp :49151")
+    (True, True)
+    >>> claims_another_channel("anna-3f2a"), claims_another_channel("Frau Müller")
+    (False, False)
+    """
+    return bool(_CHANNEL_PREFIX.match(sender))
 
 
 def body_problem(body: Any) -> str | None:
@@ -55,7 +94,14 @@ class ValidatingRestInput(RestInput):
     def name(cls) -> str:
         return "rest"
 
+    def _extract_input_channel(self, req: Request) -> str:
+        # Never the body's `input_channel`: a REST message is a REST message.
+        return self.name()
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        if not enabled():
+            # No route at all (404), not a refusing one: the entry point does not exist.
+            return Blueprint("rest_webhook_off", url_prefix="/webhooks/rest")
         blueprint: Blueprint = super().blueprint(on_new_message)
 
         @blueprint.middleware("request")
@@ -69,6 +115,8 @@ class ValidatingRestInput(RestInput):
             problem = body_problem(body)
             if problem:
                 return _problem(problem)
+            if claims_another_channel(body["sender"]):
+                return response.json({"error": "forbidden", "detail": FOREIGN_SENDER}, status=403)
             if len(body["message"]) > MAX_MESSAGE_CHARS:
                 return response.json([{"recipient_id": body["sender"], "text": TOO_LONG}])
             return None

@@ -28,6 +28,16 @@ class Returned:
     reason: str
 
 
+@dataclass(frozen=True)
+class RejectedWhole:
+    """A whole file (``MsgId`` = batch id) or payment information block (``PmtInfId``)
+    rejected at once: every debit in it is returned with the reason."""
+
+    message_id: str | None
+    payment_information_id: str | None
+    reason: str
+
+
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
@@ -56,6 +66,31 @@ def parse(data: bytes) -> tuple[str, list[Returned]]:
     if _children(root, "BkToCstmrDbtCdtNtfctn"):
         return "camt.054", _camt054(root)
     raise ReturnFileError("neither pain.002 (CstmrPmtStsRpt) nor camt.054 (BkToCstmrDbtCdtNtfctn)")
+
+
+def rejected_wholes(data: bytes) -> list[RejectedWhole]:
+    """Rejections of a whole batch or payment block in a pain.002 (no per-debit status).
+
+    >>> xml = (b'<Document><CstmrPmtStsRpt><OrgnlGrpInfAndSts><OrgnlMsgId>DD-20270215-01'
+    ...        b'</OrgnlMsgId><GrpSts>RJCT</GrpSts><StsRsnInf><Rsn><Cd>FF01</Cd></Rsn>'
+    ...        b'</StsRsnInf></OrgnlGrpInfAndSts></CstmrPmtStsRpt></Document>')
+    >>> rejected_wholes(xml)
+    [RejectedWhole(message_id='DD-20270215-01', payment_information_id=None, reason='FF01')]
+    """
+    kind, _ = parse(data)
+    if kind != "pain.002":
+        return []
+    root = ET.fromstring(data)  # noqa: S314 - checked by parse
+    found = []
+    for group in _children(root, "OrgnlGrpInfAndSts"):
+        if _first_text(group, "GrpSts") == "RJCT":
+            reason = _first_text(group, "StsRsnInf", "Rsn", "Cd") or "NARR"
+            found.append(RejectedWhole(_first_text(group, "OrgnlMsgId"), None, reason))
+    for block in _children(root, "OrgnlPmtInfAndSts"):
+        if _first_text(block, "PmtInfSts") == "RJCT":
+            reason = _first_text(block, "StsRsnInf", "Rsn", "Cd") or "NARR"
+            found.append(RejectedWhole(None, _first_text(block, "OrgnlPmtInfId"), reason))
+    return found
 
 
 def _pain002(root: ET.Element) -> list[Returned]:

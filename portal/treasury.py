@@ -186,14 +186,29 @@ class ReturnsReport(Report):
 def import_returns(data: bytes) -> Callable[[Portal, Connection], ReturnsReport]:
     """The step that applies a pain.002 or camt.054 file (raises `ReturnFileError` first)."""
     kind, items = returns.parse(data)
+    wholes = returns.rejected_wholes(data)
 
     def step(portal: Portal, conn: Connection) -> ReturnsReport:
         report = ReturnsReport(kind=kind)
-        for item in items:
+        for item in [*items, *_expand(conn, wholes)]:
             _apply_return(portal, conn, kind, item, report)
         return report
 
     return step
+
+
+def _expand(conn: Connection, wholes: list[returns.RejectedWhole]) -> list[returns.Returned]:
+    """The debits of each batch or payment block the bank rejected as a whole (our PmtInfId is
+    the batch id and the sequence type, see `portal.pain008`)."""
+    found = []
+    for whole in wholes:
+        if whole.message_id:
+            ids = store.end_to_end_ids_of_batch(conn, whole.message_id, None)
+        else:
+            batch, _, sequence = (whole.payment_information_id or "").rpartition("-")
+            ids = store.end_to_end_ids_of_batch(conn, batch, sequence or None) if batch else []
+        found += [returns.Returned(e2e, whole.reason) for e2e in ids]
+    return found
 
 
 def _apply_return(

@@ -139,6 +139,14 @@ def by_end_to_end_id(conn: Connection, end_to_end_id: str, *, lock: bool = False
     return conn.execute(query).one_or_none()
 
 
+def end_to_end_ids_of_batch(conn: Connection, batch_id: str, sequence: str | None) -> list[str]:
+    """The debits of a batch (of one sequence type: a payment information block)."""
+    query = sa.select(collections.c.end_to_end_id).where(collections.c.batch_id == batch_id)
+    if sequence is not None:
+        query = query.where(collections.c.sequence_type == sequence)
+    return [str(v) for v in conn.execute(query.order_by(collections.c.id)).scalars().all()]
+
+
 def update(conn: Connection, collection_id: int, **values: Any) -> None:
     conn.execute(collections.update().where(collections.c.id == collection_id).values(**values))
 

@@ -269,3 +269,23 @@ def test_a_collection_not_pre_notified_is_refused_until_announced(
     assert sink.wait_for(body["email"], 3)
     made = export(own, second)
     assert made is not None and signed["mandate_reference"] in made[1]
+
+
+def test_a_batch_rejected_as_a_whole_returns_each_of_its_debits(
+    own: PortalProcess, sink: MailSink
+) -> None:
+    body, signed = create_and_sign(own, sink, kassenzeichen="4100.2026.0002", amount="60.00")
+    made = export(own, dt.date.fromisoformat(signed["first_collection_date"]))
+    assert made is not None
+    batch_id = made[0].root.findtext(".//p:GrpHdr/p:MsgId", namespaces=NS)
+    rejected = f"""<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.10"><CstmrPmtStsRpt>
+<GrpHdr><MsgId>STS-2</MsgId><CreDtTm>2027-01-01T10:00:00</CreDtTm></GrpHdr>
+<OrgnlGrpInfAndSts><OrgnlMsgId>{batch_id}</OrgnlMsgId><OrgnlMsgNmId>pain.008.001.08</OrgnlMsgNmId>
+<GrpSts>RJCT</GrpSts><StsRsnInf><Rsn><Cd>FF01</Cd></Rsn></StsRsnInf></OrgnlGrpInfAndSts>
+</CstmrPmtStsRpt></Document>""".encode()
+    answer = own.client().post("/api/v1/collections/returns", content=rejected)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["matched"] == 1
+    assert [i["status"] for i in schedule(own, "4100.2026.0002")] == ["returned"]
+    assert "FF01" in str(sink.wait_for(body["email"], 3)[2]["Subject"])

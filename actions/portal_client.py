@@ -123,6 +123,7 @@ class MandateRequest:
     channel: str
     bic: str | None = None
     debtor_address: DebtorAddress | None = None
+    language: str = "de"  # of the portal's later mails (notices, returns); German by default
 
     def body(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -138,6 +139,8 @@ class MandateRequest:
             body["bic"] = self.bic
         if self.debtor_address is not None:
             body["debtor_address"] = asdict(self.debtor_address)
+        if self.language != "de":
+            body["language"] = self.language
         return body
 
     def __repr__(self) -> str:

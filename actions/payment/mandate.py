@@ -75,6 +75,7 @@ def mandate_request(tracker: Tracker, clear_iban: str) -> MandateRequest:
         channel=tracker.get_latest_input_channel() or "chat",
         bic=tracker.get_slot("debtor_bic"),
         debtor_address=DebtorAddress(**address) if isinstance(address, dict) else None,
+        language="en" if common.language(tracker) == "en" else "de",
     )
 
 

@@ -15,6 +15,14 @@ True
 '4100.2026.0001'
 >>> find_kassenzeichen("DE89 3704 0044 0532 0130 00") is None
 True
+>>> find_kassenzeichen("4100 2026 0006 312"), find_amount("4100 2026 0006 312")
+('4100 2026 0006', '312')
+>>> find_kassenzeichen("312 € für 4100 2026 0006"), find_amount("KZ 410020260006, Betrag 312")
+('4100 2026 0006', '312')
+>>> find_amount("123456") is None  # a signing code, not money
+True
+>>> find_holder("Erika Mustermann DE89 3704 0044 0532 0130 00")
+'Erika Mustermann'
 >>> find_signing_code("Der Code ist 123 456.")
 '123456'
 >>> find_email("an erika@example.de bitte")
@@ -35,11 +43,40 @@ _IBAN_START = re.compile(r"[A-Za-z]{2}[0-9]{2}[A-Za-z0-9]*")
 _GROUP = re.compile(r"[A-Za-z0-9]{1,4}")
 MIN_IBAN_LENGTH = 12
 
-# Not inside an IBAN's digit groups: no digit right before or after a separator at either end.
-_KASSENZEICHEN = re.compile(
-    r"(?<![0-9A-Za-z.])(?<![0-9][. ])[0-9]{4}[. ]?[0-9]{4}[. ]?[0-9]{4}"
-    r"(?![0-9A-Za-z])(?![. ]?[0-9])"
+# Twelve digits, in groups of four or not, with any separator citizens use between the groups.
+# An IBAN's digit groups are masked before these are searched (``_without``). One separator used
+# throughout is tried first: then only that separator with more digits around it ("… 0006 1234")
+# makes the run part of a longer number, so "0000-0000-0000 1000,00" is both values. Mixed
+# separators are read when nothing else is found, as strictly as before.
+# " 1234" after "4100 2026 0006" is a fourth group of a longer number, " 1234,00" or " 1234 €"
+# an amount.
+_FOURTH_GROUP = r" [0-9]{4}(?![0-9]|[.,][0-9]|[.,][-–]|\s?(?:€|[eE][uU][rR]))"
+_KZ_CONSISTENT = [
+    re.compile(
+        rf"(?<![0-9A-Za-z])(?<![0-9]{{4}}{sep})[0-9]{{4}}{sep}[0-9]{{4}}{sep}[0-9]{{4}}"
+        rf"(?![0-9A-Za-z])(?!{longer})"
+    )
+    # After the run, what would make it part of a longer number with the same separator.
+    for sep, longer in (
+        (r"\.", r"\.[0-9]"),
+        ("-", "-[0-9]"),
+        ("/", "/[0-9]"),
+        (" ", _FOURTH_GROUP),
+    )
+]
+_KZ_COMPACT = re.compile(r"(?<![0-9A-Za-z])[0-9]{12}(?![0-9A-Za-z])(?![.,][0-9])")
+_KZ_MIXED = re.compile(
+    r"(?<![0-9A-Za-z])(?<![0-9]{4}[. ])[0-9]{4}[ .\-/]?[0-9]{4}[ .\-/]?[0-9]{4}"
+    r"(?![0-9A-Za-z])(?![.\-/]?[0-9])(?! [0-9]{4}(?![0-9]))"
 )
+# A number as citizens write an amount: "312", "312,00", "1.234,56", "48,-", "€ 48".
+_AMOUNT = re.compile(
+    r"(?<![0-9A-Za-z.,])(?P<before>€\s?)?(?P<number>[0-9]+(?:[.,'][0-9]+)*(?:[.,][-–])?)"
+    r"(?P<after>\s?(?:€|eur\b|euros?\b))?(?![0-9]|[.,][0-9])",
+    re.IGNORECASE,
+)
+_DATE = re.compile(r"(?<![0-9])[0-9]{1,2}\.[0-9]{1,2}\.(?:[0-9]{2,4})?(?![0-9])")
+_TIME = re.compile(r"(?<![0-9])[0-9]{1,2}[:.][0-9]{2}\s?uhr\b", re.IGNORECASE)
 _SIGNING_CODE = re.compile(r"(?<![0-9])[0-9]{3}[ -]?[0-9]{3}(?![0-9])")
 _EMAIL = re.compile(r"[^\s<>()\[\],;:]+@[^\s<>()\[\],;:]+\.[A-Za-z]{2,63}")
 
@@ -80,8 +117,99 @@ def _run_from(tokens: list[str], start: int) -> list[str]:
 
 
 def find_kassenzeichen(text: str) -> str | None:
-    match = _KASSENZEICHEN.search(text)
+    """The Kassenzeichen in the text, as written, or None; never an IBAN's digit groups."""
+    match = _find_kassenzeichen(text)
     return match.group(0) if match else None
+
+
+def _find_kassenzeichen(text: str) -> re.Match[str] | None:
+    rest = _without(text, _iban_spans(text) + _email_spans(text))
+    rest = _without(rest, _date_spans(rest))
+    found = [m for p in (*_KZ_CONSISTENT, _KZ_COMPACT) if (m := p.search(rest))]
+    if found:
+        return min(found, key=lambda match: match.start())
+    return _KZ_MIXED.search(rest)
+
+
+def _date_spans(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in (*_DATE.finditer(text), *_TIME.finditer(text))]
+
+
+def find_amount(text: str) -> str | None:
+    """The amount in a message that gives it beside other values, or None.
+
+    A number counts as the amount when it is the only one left once the Kassenzeichen, the
+    IBAN, the e-mail, dates and times are taken out, and the message says it is money (a
+    currency, a word such as "Betrag" in ``data/keywords`` ``amount_words``) or also holds the
+    Kassenzeichen ("4100 2026 0006 312"). A lone six-digit run (the signing code) never is.
+    Of several numbers, the one marked as money wins if it is the only one so marked.
+    """
+    kassenzeichen = _find_kassenzeichen(text)
+    spans = _iban_spans(text) + _email_spans(text)
+    if kassenzeichen:
+        spans.append(kassenzeichen.span())
+    rest = _without(text, spans)
+    rest = _without(rest, _date_spans(rest))
+    found = list(_AMOUNT.finditer(rest))
+    if not found:
+        return None
+    marked = [m for m in found if m.group("before") or m.group("after")]
+    worded = keywords.pattern("amount_words").search(rest) is not None
+    if not (kassenzeichen or marked or worded):
+        return None
+    if len(found) == 1:
+        chosen = found[0]
+    elif len(marked) == 1:
+        chosen = marked[0]
+    else:
+        return None
+    return chosen.group("number")
+
+
+def _iban_spans(text: str) -> list[tuple[int, int]]:
+    number = find_iban(text)
+    if number is None:
+        return []
+    spread = re.compile(r"[\s.\-]*".join(re.escape(char) for char in number), re.IGNORECASE)
+    return [match.span() for match in spread.finditer(text)]
+
+
+def _email_spans(text: str) -> list[tuple[int, int]]:
+    return [match.span() for match in _EMAIL.finditer(text)]
+
+
+def _without(text: str, spans: list[tuple[int, int]], fill: str = " ") -> str:
+    """The text with the spans blanked (same length, so positions stay valid)."""
+    for start, end in spans:
+        text = text[:start] + fill * (end - start) + text[end:]
+    return text
+
+
+def find_holder(text: str) -> str | None:
+    """The account holder's name written beside an IBAN ("Erika Mustermann DE89 …"), or None.
+
+    Only next to an IBAN: what is left without the IBAN, the words naming it (``data/keywords``
+    ``iban_fillers``) and a name phrase, if that is two to five capitalised words.
+    """
+    spans = _iban_spans(text)
+    if not spans:
+        return None
+    rest = _without(text, spans + _email_spans(text), fill=",")
+    fillers = keywords.pattern("iban_fillers")
+    for part in re.split(r"[,;:\n]|\s-\s", rest):
+        words = [w for w in re.split(r"\s+", strip_name_phrase(part).strip(" .!?")) if w]
+        # Words naming the IBAN or joining the values, before and after the name only.
+        while words and (fillers.fullmatch(words[0]) or not words[0][:1].isupper()):
+            words.pop(0)
+        while words and fillers.fullmatch(words[-1]):
+            words.pop()
+        capitalised = sum(w[:1].isupper() for w in words)
+        if 2 <= len(words) <= 5 and capitalised >= 2 and all(map(_NAME_WORD.fullmatch, words)):
+            return " ".join(words)
+    return None
+
+
+_NAME_WORD = re.compile(r"[^\W\d_][\w'’\-.]*")
 
 
 def find_signing_code(text: str) -> str | None:

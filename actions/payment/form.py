@@ -12,7 +12,13 @@ from typing import Any
 from actions import iban_vault
 from actions.forms import Field, Turn, Update
 from actions.payment import common, mandate
-from actions.payment.extract import find_email, find_iban, find_signing_code, strip_name_phrase
+from actions.payment.extract import (
+    find_email,
+    find_holder,
+    find_iban,
+    find_signing_code,
+    strip_name_phrase,
+)
 from actions.payment.invoice_check import (
     MANDATE_DATA,
     InvoiceForm,
@@ -104,7 +110,14 @@ class ValidatePaymentForm(InvoiceForm):
     form = "payment_form"
     fields = (
         *InvoiceForm.fields,
-        Field("account_holder", account_holder, "person_name", text=_holder_text, anytime=True),
+        Field(
+            "account_holder",
+            account_holder,
+            "person_name",
+            find_holder,  # "Erika Mustermann DE89 …": the name beside the IBAN
+            _holder_text,
+            anytime=True,
+        ),
         Field("iban", iban, find=find_iban, anytime=True),
         Field("debtor_bic", debtor_bic),
         Field("debtor_address", debtor_address),

@@ -21,7 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.forms import Field, Form, Turn
 from actions.payment import common
-from actions.payment.extract import find_iban, find_kassenzeichen
+from actions.payment.extract import find_amount, find_iban, find_kassenzeichen
 from actions.portal_client import (
     Invoice,
     NotFound,
@@ -74,6 +74,9 @@ def kassenzeichen_text(text: str, turn: Turn) -> str | None:
 
 def amount_text(text: str, turn: Turn) -> str | None:
     """One number in the sentence ("es sind 48 Euro") is the amount; else the parser decides."""
+    together = find_amount(text)
+    if together is not None:
+        return together
     kassenzeichen = find_kassenzeichen(text)
     if kassenzeichen:
         text = text.replace(kassenzeichen, " ")
@@ -103,7 +106,14 @@ class InvoiceForm(Form):
             kassenzeichen_text,
             anytime=True,
         ),
-        Field("invoice_amount", invoice_amount, "amount", text=amount_text, anytime=True),
+        Field(
+            "invoice_amount",
+            invoice_amount,
+            "amount",
+            find_amount,
+            amount_text,
+            anytime=True,
+        ),
     )
     state_slots = common.ALL_SLOTS
     free_text_intents = common.FREE_TEXT_INTENTS

@@ -115,7 +115,9 @@ def test_code_mail_waits_in_the_outbox_until_the_mail_server_is_back(
     again = client.post("/api/v1/mandates", json=body, headers=key)
     assert again.status_code == 201 and again.json()["id"] == mandate_id
     with sink_on(own_sink.port, tmp_path / "mail") as back:
-        code = back.code_for(body["email"])  # delivered by a later attempt
+        # delivered by a later attempt (the pause doubles: allow for a few of them)
+        wait_until(lambda: back.to(body["email"]), 60, "the code mail, delivered late")
+        code = back.code_for(body["email"])
     signed = client.post(f"/api/v1/mandates/{mandate_id}/sign", json={"code": code})
     assert signed.status_code == 200, signed.text
     sent = client.get("/api/v1/outbox", params={"status": "sent"}).json()["items"]

@@ -77,7 +77,7 @@ def test_batches_frst_then_rcur_once_each_and_nothing_after_revoke(
     own: PortalProcess, sink: MailSink, tmp_path: Path
 ) -> None:
     body, signed = create_and_sign(own, sink, kassenzeichen="4100.2026.0003", amount="123.45")
-    first = collection_day("2027-02-15")
+    first = collection_day(own, "2027-02-15")
     assert signed["first_collection_date"] == first.isoformat()
     made = export(own, first)
     assert made is not None
@@ -98,7 +98,7 @@ def test_batches_frst_then_rcur_once_each_and_nothing_after_revoke(
     assert nothing.status_code == 204
 
     # the second instalment: announced by the scheduled job, then exported as RCUR
-    second = business_days.on_or_after(shifted("2027-05-15"))
+    second = business_days.on_or_after(shifted(own, "2027-05-15"))
     announce = run_collections(own, sink.port, "pre-notify", now=moved(second - dt.timedelta(20)))
     assert announce.returncode == 0, announce.stderr
     assert "notified" in announce.stdout
@@ -117,7 +117,7 @@ def test_batches_frst_then_rcur_once_each_and_nothing_after_revoke(
     assert own.client().post(f"/api/v1/mandates/{signed['id']}/revoke").status_code == 200
     revoked = sink.wait_for(body["email"], 4)[3]
     assert "widerrufen" in str(revoked["Subject"])
-    third = business_days.on_or_after(shifted("2027-08-15"))
+    third = business_days.on_or_after(shifted(own, "2027-08-15"))
     later = run_collections(own, sink.port, "pre-notify", now=moved(third - dt.timedelta(20)))
     assert later.returncode == 0 and "notified" not in later.stdout
     assert export(own, third) is None
@@ -214,7 +214,7 @@ def test_returns_round_trip_reach_citizen_and_staff_and_frst_follows_a_returned_
     assert returned[0]["return_reason"] == "AM04"
 
     # the next instalment of a mandate whose first debit came back is again a FRST
-    second = business_days.on_or_after(shifted("2027-05-15"))
+    second = business_days.on_or_after(shifted(own, "2027-05-15"))
     announce = run_collections(own, sink.port, "pre-notify", now=moved(second - dt.timedelta(20)))
     assert announce.returncode == 0, announce.stderr
     made = export(own, second)
@@ -255,7 +255,7 @@ def test_a_collection_not_pre_notified_is_refused_until_announced(
     body, signed = create_and_sign(own, sink, kassenzeichen="4100.2026.0001", amount="48.00")
     planned = run_collections(own, sink.port, "plan")
     assert planned.returncode == 0 and "plan: 0 item(s)" in planned.stdout  # all planned at signing
-    second = business_days.on_or_after(shifted("2027-03-15"))
+    second = business_days.on_or_after(shifted(own, "2027-03-15"))
     assert [i["collection_date"] for i in schedule(own, "4100.2026.0001")][1] == str(second)
     refused = own.client().get("/api/v1/exports/pain.008", params={"collection_date": str(second)})
     assert refused.status_code == 204 and refused.headers["x-not-prenotified"] == "1"

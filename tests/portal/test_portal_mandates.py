@@ -179,7 +179,7 @@ def test_sign_activates_and_answers_the_contract(portal: PortalProcess, sink: Ma
     assert signed["creditor_id"] == "DE98ZZZ09999999999"
     assert signed["creditor_name"] == "Universitätsstadt Marburg"
     assert signed["sequence_type"] == "FRST"
-    assert signed["first_collection_date"] == collection_day("2027-01-15").isoformat()
+    assert signed["first_collection_date"] == collection_day(portal, "2027-01-15").isoformat()
     assert re.fullmatch(
         re.escape(f"{portal.url}/documents/{signed['id']}/") + r"[0-9a-f]{32}\.pdf",
         signed["document_url"],

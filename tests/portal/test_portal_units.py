@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import doctest
 import importlib
 import os
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 from portal_harness import ROOT, PortalProcess
 
+from portal import demo
 from portal.settings import Settings, SettingsError
 
 
@@ -89,3 +91,21 @@ def test_generated_keys_are_private(portal: PortalProcess) -> None:
     for name in ("portal-encryption.key", "seal-key.pem"):
         mode = (portal.var_dir / "keys" / name).stat().st_mode & 0o777
         assert mode == 0o600, (name, oct(mode))
+
+
+def test_demo_invoices_move_with_the_load_day() -> None:
+    folder = ROOT / "data" / "demo"
+    config = demo.portal_config(folder / "portal.yml")
+    reference = demo.reference_date(config)
+    on_reference = demo.invoice_rows(folder / "invoices.yml", folder / "portal.yml", reference)
+    later = demo.invoice_rows(
+        folder / "invoices.yml", folder / "portal.yml", reference + dt.timedelta(days=400)
+    )
+    assert on_reference[0]["due_date"] == dt.date(2026, 12, 15)  # as written in the file
+    for before, after in zip(on_reference, later, strict=True):
+        assert after["due_date"] - before["due_date"] == dt.timedelta(days=400)
+        assert [d for d in after["further_due_dates"].split(",") if d] == [
+            (dt.date.fromisoformat(d) + dt.timedelta(days=400)).isoformat()
+            for d in before["further_due_dates"].split(",")
+            if d
+        ]

@@ -18,6 +18,12 @@ the next slot), the form
 A message that sets nothing is no answer: the action returns no event, Rasa rejects the form for
 that turn and the intent's own rule responds (help, cancel, another language).
 
+Never stuck: from the second message on one question without progress the form says what it
+understood, what is still missing and how to stop or reach a person (``utter_form_summary``);
+at the ``MAX_REPEATS``-th it offers the city's phone and ends (``utter_form_stuck``, ``stop``).
+"Can we go on in English?" inside a form switches the language and asks the pending question
+again in it.
+
 A check may also raise ``Unconfirmed(value)``: the value is read back ("Xyz-Straße 5, 35039
 Marburg — stimmt das?", response ``utter_ask_readback_confirm``); yes takes it, no asks again.
 """
@@ -37,13 +43,20 @@ from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import keywords
-from actions.language import current_language
+from actions.city import load_city
+from actions.contact import contact_details
+from actions.language import current_language, requested_language
 from actions.services.text import fold
 from rules.errors import InputError
 
 TIMEZONE = ZoneInfo("Europe/Berlin")
 READBACK_VALUE = "readback_value"  # a value waiting for the citizen's yes
 READBACK_CONFIRM = "readback_confirm"  # asked while one waits
+# Messages on one question without progress: from the second the form explains where it stands
+# (unless a message in ``Form.no_summary_after`` said enough), at the fifth it offers a person
+# and ends, so no conversation can loop forever.
+REPEATS_BEFORE_SUMMARY = 2
+MAX_REPEATS = 5
 
 
 class Update(dict[str, Any]):
@@ -70,6 +83,7 @@ class Turn:
     activating: bool
     before: dict[str, Any]  # the slots before this message
     corrected: bool = False  # the message named a wrong value: it is no answer besides
+    stopped: bool = False  # the form ends now without asking more (see Form.stop)
 
     @property
     def text(self) -> str:
@@ -133,6 +147,7 @@ class Form(FormValidationAction):
     free_text_intents: ClassVar[frozenset[str] | None] = None  # None: any intent not ignored
     correction_words: ClassVar[str] = "correction"  # the keyword table naming a wrong value
     correction_response: ClassVar[str | None] = None
+    no_summary_after: ClassVar[frozenset[str]] = frozenset()  # messages that say enough
 
     def name(self) -> str:
         return f"validate_{self.form}"
@@ -177,6 +192,11 @@ class Form(FormValidationAction):
         """What the form does once the message's values are in (a lookup, a reset)."""
         return {}
 
+    def stop(self, turn: Turn) -> dict[str, Any]:
+        """Slot values that end the form after too many messages without progress."""
+        turn.stopped = True
+        return {}
+
     # rasa-sdk's FormValidationAction ---------------------------------------------------
 
     async def required_slots(
@@ -192,6 +212,13 @@ class Form(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         turn = self._turn(dispatcher, tracker, domain)
+        if not turn.activating and turn.intent == "change_language":
+            # The form goes on: the pending question is asked again in the new language.
+            language = requested_language(turn.text, turn.language)
+            pending = turn.requested or next(
+                (s for s in self._required(turn) if tracker.get_slot(s) is None), None
+            )
+            return [SlotSet("language", language), SlotSet(REQUESTED_SLOT, pending)]
         changed: dict[str, Any] = {}
 
         def apply(values: dict[str, Any]) -> None:
@@ -211,9 +238,62 @@ class Form(FormValidationAction):
         if not changed and not turn.activating:
             return []  # not an answer: the intent's own rule responds
         following = next((s for s in self._required(turn) if tracker.get_slot(s) is None), None)
+        if following is not None and following == turn.requested and not turn.activating:
+            apply(self._no_progress(turn))
+            if turn.stopped or not self._required(turn):
+                following = None
         return [*(SlotSet(k, v) for k, v in changed.items()), SlotSet(REQUESTED_SLOT, following)]
 
     # The steps ------------------------------------------------------------------------
+
+    def _no_progress(self, turn: Turn) -> dict[str, Any]:
+        """The same question again: say where the form stands; at the cap, stop."""
+        repeats = self._repeats(turn)
+        contact = contact_details(load_city(), turn.language)
+        if repeats >= MAX_REPEATS:
+            turn.say("utter_form_stuck", **contact)
+            return self.stop(turn)
+        said = {str(message.get("response")) for message in turn.dispatcher.messages}
+        if repeats >= REPEATS_BEFORE_SUMMARY and not said & self.no_summary_after:
+            turn.say("utter_form_summary", **self._summary(turn), **contact)
+        return {}
+
+    def _repeats(self, turn: Turn) -> int:
+        """User messages since the pending question was first asked, this one included."""
+        count = confirmed = 0
+        for event in reversed(turn.tracker.events):
+            kind = event.get("event")
+            if kind == "user":
+                count += 1
+            elif kind == "active_loop" and event.get("name") == self.form:
+                break
+            elif kind == "slot" and event.get("name") == REQUESTED_SLOT:
+                if event.get("value") == turn.requested:
+                    confirmed = count  # the messages after this question was asked
+                elif event.get("value") is not None:
+                    break
+        return confirmed
+
+    def _summary(self, turn: Turn) -> dict[str, str]:
+        """What the form holds and what it still needs, in the citizen's words."""
+        names = keywords.labels(turn.language, "slot_labels")
+        nothing = str(keywords.labels(turn.language, "form_summary").get("nothing", "-"))
+        understood = [
+            f"{names.get(item.slot, item.slot)}: {turn.slot(item.slot)}"
+            for item in self.fields
+            if not item.confirm
+            and turn.slot(item.slot) not in (None, "", [])
+            and item.slot in names
+        ]
+        missing = [
+            str(names.get(slot, slot))
+            for slot in self.required(turn)
+            if turn.slot(slot) is None and slot in names
+        ]
+        return {
+            "understood": "; ".join(understood) or nothing,
+            "missing": ", ".join(missing) or nothing,
+        }
 
     def _turn(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Turn:
         activating = (tracker.active_loop or {}).get("name") != self.form

@@ -21,7 +21,10 @@ def current_language(tracker: Tracker) -> str:
 
 
 def requested_language(text: str, current: str) -> str:
-    """The language a message asks for; without a name in it, the other one.
+    """The language a message asks for, by what is asked; without a name in it, the other one.
+
+    A language named in a clause that says it is not wanted ("my German is not good", "ich
+    verstehe kein Englisch", words in ``data/keywords`` ``language_away``) is no request for it.
 
     >>> requested_language("Can we speak English?", "de")
     'en'
@@ -31,20 +34,35 @@ def requested_language(text: str, current: str) -> str:
     'en'
     >>> requested_language("Sprechen Sie Englisch?", "en")
     'en'
+    >>> requested_language("Can we continue in English? My German is not good", "de")
+    'en'
+    >>> requested_language("My German is not good", "de")
+    'en'
+    >>> requested_language("Mein Englisch ist schlecht, lieber Deutsch", "en")
+    'de'
     """
-    # Words that name a language ("english please", "auf deutsch"), from data/keywords.
     names = keywords.patterns("language_names")
-    named = [lang for lang, pattern in names.items() if pattern.search(text)]
-    if len(named) == 1:
-        return named[0]
-    if len(named) > 1:
-        # "not in German, in English please": the last language named is the one wanted.
-        return max(named, key=lambda lang: _last_position(names[lang], text))
+    away = keywords.pattern("language_away")
+    wanted: list[tuple[int, int, str]] = []  # (clause, position, language) of each name asked for
+    unwanted: set[str] = set()
+    for position, clause in enumerate(_CLAUSES.split(text)):
+        for lang, pattern in names.items():
+            for match in pattern.finditer(clause):
+                if away.search(clause):
+                    unwanted.add(lang)
+                else:
+                    wanted.append((position, match.start(), lang))
+    if wanted:
+        # "not in German, in English please": the last language asked for is the one wanted.
+        return max(wanted)[2]
+    others = [lang for lang in SUPPORTED if lang not in unwanted]
+    if unwanted and len(others) == 1:
+        return others[0]
     return "en" if current == "de" else "de"
 
 
-def _last_position(pattern: re.Pattern[str], text: str) -> int:
-    return max(match.start() for match in pattern.finditer(text))
+# Clauses: a name and the words saying it is not wanted belong to one of these.
+_CLAUSES = re.compile(r"[.?!;,]+|\s(?:but|aber|because|weil|da|denn|and|und)\s", re.IGNORECASE)
 
 
 class ActionSwitchLanguage(Action):

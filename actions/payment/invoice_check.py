@@ -118,6 +118,8 @@ class InvoiceForm(Form):
     state_slots = common.ALL_SLOTS
     free_text_intents = common.FREE_TEXT_INTENTS
     correction_words = "invoice_correction"
+    # A miss counts on its own (three send to a person): no summary beside it.
+    no_summary_after = frozenset({"utter_invoice_not_found", "utter_invoice_not_found_human"})
 
     @abstractmethod
     async def on_invoice(self, invoice: Invoice, turn: Turn) -> dict[str, Any]:
@@ -129,6 +131,10 @@ class InvoiceForm(Form):
 
     def dependents(self, slot: str) -> tuple[str, ...]:
         return DEPENDENT_SLOTS.get(slot, ())
+
+    def stop(self, turn: Turn) -> dict[str, Any]:
+        super().stop(turn)
+        return common.stop("stuck")
 
     def answer(self, turn: Turn) -> str | None:
         return common.clear_answer(turn.tracker)
@@ -194,12 +200,12 @@ class InvoiceForm(Form):
 
 
 def record_failure(slot: str, code: str, turn: Turn, **values: Any) -> dict[str, Any]:
-    """Say what was wrong; from the second miss on one slot, explain it and offer to stop."""
+    """Say what was wrong; from the second miss on one slot, explain it (the form's summary
+    then says what is there and how to stop)."""
     failures = dict(turn.slot("payment_failures") or {})
     failures[slot] = int(failures.get(slot, 0)) + 1
     if failures[slot] >= common.FAILURES_BEFORE_EXPLAINING:
         turn.say(f"utter_explain_{slot}")
-        turn.say("utter_payment_offer_stop")
     else:
         turn.say(common.failure_response(slot, code), **values)
     return {slot: None, "payment_failures": failures}

@@ -156,6 +156,8 @@ class Conversation:
             if event["event"] == "slot":
                 self.slots[event["name"]] = event["value"]
                 self.slot_events.append(event)
+                if event["name"] == "requested_slot":  # as in Rasa's tracker: forms count on it
+                    self.events.append(event)
 
     def message(self, response: str) -> dict[str, Any]:
         """The last message sent with this response name (with its template values)."""

@@ -176,7 +176,7 @@ def test_two_misses_on_one_question_explain_and_offer_to_stop(portal: FakePortal
     assert talk.say("erika at example") == ["utter_invalid_email", "utter_ask_email"]
     assert talk.say("erika@example") == [
         "utter_explain_email",
-        "utter_payment_offer_stop",
+        "utter_form_summary",  # what is there, what is missing, how to stop or reach a person
         "utter_ask_email",
     ]
     assert talk.say("erika@example.de") == ["utter_mandate_consent_question"]

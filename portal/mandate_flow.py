@@ -240,13 +240,9 @@ def _activate(portal: Portal, conn: Connection, row: Row, now: dt.datetime) -> N
         today=portal.today(),
         notice_days=notice,
     )
-    # with nothing left to collect the mandate still stands; its first date is then the
-    # earliest one possible
-    first = (
-        planned[0].collection_date
-        if planned
-        else schedule.collection_date(invoice.due_dates[-1], portal.today(), notice)
-    )
+    # with nothing left to collect (every due date already with the bank) the mandate still
+    # stands, but no debit is announced: there is none
+    first = planned[0].collection_date if planned else None
     evidence = {
         "created_at": row.created_at.isoformat() + "Z",
         "code_sent_at": row.code_sent_at.isoformat() + "Z",

@@ -34,7 +34,7 @@ def pdf(
     row: Row,
     invoice: Invoice,
     reference: str,
-    first: dt.date,
+    first: dt.date | None,
     evidence: dict[str, Any],
     consent: ConsentText,
 ) -> bytes:
@@ -51,7 +51,9 @@ def pdf(
         f"Kassenzeichen: {kz.format(invoice.kassenzeichen)}\n"
         f"Zweck: {invoice.purpose}\n"
         f"Betrag je Fälligkeit: {euro_de(invoice.amount_cents)}\n"
-        f"Erste Lastschrift am: {date_de(first)}",
+        f"Erste Lastschrift am: {date_de(first)}"
+        if first
+        else "Derzeit ist keine Lastschrift offen.",
         consent.render(settings.creditor_name, settings.creditor_id),
         f"Elektronisch unterzeichnet am {evidence['signed_at']} (UTC) über den Kanal "
         f"{row.channel} durch Eingabe eines Einmalcodes, der an die E-Mail-Adresse der "
@@ -89,15 +91,32 @@ def confirmation_mail(portal: Portal, row: Row, invoice: Invoice) -> tuple[str, 
         f"Mandatsreferenz: {row.mandate_reference}\n"
         f"Konto: {row.iban_masked}\n"
         f"Kassenzeichen: {kz.format(invoice.kassenzeichen)} ({invoice.purpose})\n\n"
-        f"Vorabankündigung: Wir ziehen {euro_de(invoice.amount_cents)} am {date_de(first)} "
-        "von Ihrem Konto ein (erste Lastschrift). Jede weitere Lastschrift kündigen wir "
+        f"{_first_de(invoice.amount_cents, first)} Jede weitere Lastschrift kündigen wir "
         f"Ihnen spätestens {notice} Tage vor dem Fälligkeitstag an.\n\n"
         "Sie können innerhalb von acht Wochen, beginnend mit dem Belastungsdatum, die Erstattung "
         "des belasteten Betrages verlangen. Das Mandat können Sie jederzeit widerrufen.\n\n"
         "---\n"
         f"Your SEPA direct debit mandate is in place. Creditor ID {settings.creditor_id}, "
-        f"mandate reference {row.mandate_reference}. We will collect "
-        f"{invoice.amount_cents / 100:.2f} EUR on {first.isoformat()}; every further "
+        f"mandate reference {row.mandate_reference}. "
+        f"{_first_en(invoice.amount_cents, first)}; every further "
         f"collection is announced at least {notice} days before its due date.\n"
     )
     return subject, body
+
+
+def _first_de(cents: int, first: dt.date | None) -> str:
+    if first is None:
+        return (
+            "Derzeit ist keine Lastschrift offen: Alle Fälligkeiten dieser Rechnung sind bereits"
+            " eingezogen oder bei der Bank eingereicht."
+        )
+    return (
+        f"Vorabankündigung: Wir ziehen {euro_de(cents)} am {date_de(first)} von Ihrem Konto ein"
+        " (erste Lastschrift)."
+    )
+
+
+def _first_en(cents: int, first: dt.date | None) -> str:
+    if first is None:
+        return "Nothing is due for collection now"
+    return f"We will collect {cents / 100:.2f} EUR on {first.isoformat()}"

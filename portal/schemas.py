@@ -323,7 +323,9 @@ class MandateSigned(BaseModel):
     creditor_name: str
     signed_at: dt.datetime
     document_url: str
-    first_collection_date: dt.date
+    first_collection_date: dt.date | None = Field(
+        ..., nullable=True, description="null when every due date is already with the bank"
+    )
     sequence_type: Literal["FRST"]
 
 

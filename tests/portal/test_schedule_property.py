@@ -24,7 +24,7 @@ import clock
 from portal import business_days, context, exports, mandate_flow, treasury
 from portal.settings import Settings
 from portal.storage import invoices
-from portal.storage.tables import collections
+from portal.storage.tables import collections, mandates, outbox
 from portal.storage.tables import invoices as invoice_table
 
 START = dt.datetime(2027, 1, 4, 8, 0, tzinfo=dt.timezone.utc)
@@ -210,3 +210,36 @@ def test_a_new_mandate_takes_over_only_what_is_left(tmp_path: Path) -> None:
             by_status["cancelled"]
         )
         assert not set(by_status["exported"]) & set(by_status["cancelled"])
+
+
+def test_a_mandate_with_nothing_left_to_collect_announces_no_debit(tmp_path: Path) -> None:
+    with portal_at(tmp_path) as portal:
+        with portal.engine.begin() as conn:
+            conn.execute(
+                invoice_table.insert().values(
+                    kassenzeichen="410020270003",
+                    amount_cents=AMOUNT,
+                    currency="EUR",
+                    purpose="Einmalig",
+                    due_date=START.date() + dt.timedelta(days=10),
+                    further_due_dates="",
+                    payer_name="P",
+                    payment_state="open",
+                    mandate_sequence=0,
+                )
+            )
+        sign(portal, "410020270003")
+        export_coming(portal)  # the only due date goes to the bank
+        sign(portal, "410020270003")
+        with portal.engine.begin() as conn:
+            active = invoices.active_mandate_id(conn, "410020270003")
+            first = conn.execute(
+                sa.select(mandates.c.first_collection_date).where(mandates.c.id == active)
+            ).scalar_one()
+            confirmation = conn.execute(
+                sa.select(outbox.c.body).where(
+                    outbox.c.mandate_id == active, outbox.c.kind == "confirmation"
+                )
+            ).scalar_one()
+        assert first is None
+        assert "Derzeit ist keine Lastschrift offen" in confirmation

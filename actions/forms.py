@@ -42,7 +42,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions import keywords
+from actions import form_help, keywords
 from actions.city import load_city
 from actions.contact import contact_details
 from actions.language import current_language, requested_language
@@ -215,10 +215,12 @@ class Form(FormValidationAction):
         if not turn.activating and turn.intent == "change_language":
             # The form goes on: the pending question is asked again in the new language.
             language = requested_language(turn.text, turn.language)
-            pending = turn.requested or next(
-                (s for s in self._required(turn) if tracker.get_slot(s) is None), None
-            )
+            pending = turn.requested or self._pending(turn)
             return [SlotSet("language", language), SlotSet(REQUESTED_SLOT, pending)]
+        if not turn.activating and (reply := self._help(turn)) is not None:
+            # A question inside the form ("Was ist eine IBAN?"): answered, then asked again.
+            dispatcher.utter_message(text=reply)
+            return [SlotSet(REQUESTED_SLOT, turn.requested or self._pending(turn))]
         changed: dict[str, Any] = {}
 
         def apply(values: dict[str, Any]) -> None:
@@ -245,6 +247,24 @@ class Form(FormValidationAction):
         return [*(SlotSet(k, v) for k, v in changed.items()), SlotSet(REQUESTED_SLOT, following)]
 
     # The steps ------------------------------------------------------------------------
+
+    def _pending(self, turn: Turn) -> str | None:
+        return next((s for s in self._required(turn) if turn.slot(s) is None), None)
+
+    def _help(self, turn: Turn) -> str | None:
+        """The answer from data/form_help.yml when the message asks a question and gives no
+        value (a question that carries a value, "ist 4100.2026.0001 richtig?", is an answer)."""
+        if turn.intent in self.ignored_intents - {"help"} or turn.intent == "cancel":
+            return None
+        entities = {item.entity for item in self.fields if item.entity}
+        given = any(
+            e.get("entity") in entities for e in turn.tracker.latest_message.get("entities") or []
+        )
+        if given or any(item.find and item.find(turn.text) for item in self.fields):
+            return None
+        return form_help.answer(
+            self.form, turn.requested, turn.text, turn.intent, turn.language, turn.tracker.slots
+        )
 
     def _no_progress(self, turn: Turn) -> dict[str, Any]:
         """The same question again: say where the form stands; at the cap, stop."""

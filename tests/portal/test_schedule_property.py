@@ -9,6 +9,7 @@ example, with the clock (`clock.Clock`) moved by the sequence itself.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,7 +24,7 @@ from hypothesis import strategies as st
 import clock
 from portal import business_days, context, exports, mandate_flow, treasury
 from portal.settings import Settings
-from portal.storage import invoices
+from portal.storage import db, invoices
 from portal.storage.tables import collections, mandates, outbox
 from portal.storage.tables import invoices as invoice_table
 
@@ -33,19 +34,48 @@ AMOUNT = 2500
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@contextmanager
-def portal_at(folder: Path) -> Iterator[context.Portal]:
+class UnsealedPdf:
+    """Stands in for the PAdES seal (pyHanko), which took most of each example's time; the
+    schedule does not depend on the seal, which tests/portal/test_portal_mandates.py checks."""
+
+    def seal(self, pdf: bytes) -> bytes:
+        return pdf
+
+
+def _portal(folder: Path, var_dir: Path) -> context.Portal:
     settings = Settings(
         api_token="t",
         db_url=f"sqlite:///{folder / 'p.db'}",
-        var_dir=folder / "var",
+        var_dir=var_dir,
         data_dir=ROOT / "data",
         creditor_name="Stadt Test",
     )
     portal = context.build(settings, clock.Clock(fixed=START))
-    from portal.storage import db
+    portal.sealer = UnsealedPdf()  # type: ignore[assignment]
+    return portal
 
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated database and the portal's keys, made once: the property test builds a portal
+    per example, and migrating and generating the seal's key each time took most of its time."""
+    folder = tmp_path_factory.mktemp("schedule-template")
+    portal = _portal(folder, folder / "var")
     db.migrate(portal.engine)
+    portal.engine.dispose()
+    return folder
+
+
+@contextmanager
+def portal_at(folder: Path, template: Path | None = None) -> Iterator[context.Portal]:
+    """A portal with two open invoices on its own SQLite database in `folder`: a copy of
+    `template`'s (keys shared with it), or a newly migrated one."""
+    if template is not None:
+        shutil.copyfile(template / "p.db", folder / "p.db")
+        portal = _portal(folder, template / "var")
+    else:
+        portal = _portal(folder, folder / "var")
+        db.migrate(portal.engine)
     quarter = [START.date() + dt.timedelta(days=d) for d in (10, 40, 100, 190)]
     rows = [
         {
@@ -172,9 +202,9 @@ ACTIONS = st.one_of(
 )
 @given(steps=st.lists(ACTIONS, min_size=3, max_size=14))
 def test_no_due_date_is_collected_twice(
-    steps: list[tuple[str, Any]], tmp_path_factory: pytest.TempPathFactory
+    steps: list[tuple[str, Any]], tmp_path_factory: pytest.TempPathFactory, template: Path
 ) -> None:
-    with portal_at(tmp_path_factory.mktemp("schedule")) as portal:
+    with portal_at(tmp_path_factory.mktemp("schedule"), template) as portal:
         moment = START
         for action, argument in steps:
             if action == "sign":

@@ -3,7 +3,11 @@ and a worker hands them to the SMTP server afterwards, with retries and growing 
 
 No request ever waits for the mail server: a slow or refusing server delays a mail, it never
 makes the portal say something that its database contradicts. A mail that still fails after
-the last attempt stays in the table as ``failed`` for staff to see; nothing is ever deleted.
+the last attempt stays in the table as ``failed`` for staff to see; no mail is ever deleted.
+
+Once a mail is sent, its body and attachment are erased and only what staff need to trace it
+remains (kind, recipient, subject, attempts, times): a body may hold a signing code, which the
+portal otherwise keeps only as a keyed hash. Until then the body waits in clear in the table.
 """
 
 from __future__ import annotations
@@ -140,6 +144,8 @@ def deliver_due(
                     sent_at=clock.utcnow(),
                     attempts=row.attempts + 1,
                     claimed_until=None,
+                    body="",
+                    attachment=None,
                 )
             )
         log.info("mail %s (%s) sent after %s attempt(s)", row.id, row.kind, row.attempts + 1)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from portal_harness import PortalProcess, database, portal_process
 from test_portal_mandates import create, mandate_body
 from treasury_harness import sink_on
@@ -108,6 +109,19 @@ def test_a_slow_mail_server_delays_the_mail_not_the_answer(
         assert sink.code_for(body["email"])
     sent = [m for m in mails(portal, "sent") if m["mandate_id"] == mandate_id]
     assert len(sent) == 1 and sent[0]["attempts"] >= 2
+    assert stored_body(portal, sent[0]["id"]) == ("", None)  # the code no longer in the table
+
+
+def stored_body(portal: PortalProcess, mail_id: int) -> tuple[str, bytes | None]:
+    engine = sa.create_engine(portal.db_url)
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(
+                sa.text("SELECT body, attachment FROM outbox WHERE id = :id"), {"id": mail_id}
+            ).one()
+    finally:
+        engine.dispose()
+    return str(row.body), row.attachment
 
 
 def test_a_mail_that_never_goes_out_is_listed_as_failed_and_can_be_retried(

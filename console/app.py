@@ -19,6 +19,7 @@ from console.db import engine_for, open_console_db
 from console.handoff import RasaClient
 from console.pages import environment
 from console.tracker import SummaryCache
+from console.treasury import PortalReader
 
 STATIC = Path(__file__).parent / "static"
 
@@ -37,6 +38,7 @@ def create_app(config: ConsoleConfig | None = None) -> Sanic:
         app.ctx.console_db = open_console_db(cfg.console_db_url)
         app.ctx.tracker_db = engine_for(cfg.tracker_db_url)
         app.ctx.rasa = RasaClient(cfg.rasa_url, cfg.rasa_token)
+        app.ctx.portal = PortalReader(cfg.portal_url, cfg.portal_token)
         app.ctx.summaries = SummaryCache()
         accounts.upsert(app.ctx.console_db, cfg.admin_user, cfg.admin_password, "admin")
 

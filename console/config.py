@@ -21,6 +21,9 @@ class ConsoleConfig:
     rasa_url: str
     rasa_token: str
     session_hours: float = 8.0
+    # the portal API, for the dashboard's failed mails and returned collections
+    portal_url: str = ""
+    portal_token: str = ""
 
 
 def from_env(env: Mapping[str, str] | None = None) -> ConsoleConfig:
@@ -36,4 +39,6 @@ def from_env(env: Mapping[str, str] | None = None) -> ConsoleConfig:
         session_secret=values["CONSOLE_SESSION_SECRET"],
         rasa_url=values["RASA_URL"],
         rasa_token=values["RASA_AUTH_TOKEN"],
+        portal_url=values["PORTAL_URL"],
+        portal_token=values["PORTAL_API_TOKEN"],
     )

@@ -11,7 +11,7 @@ from sanic.exceptions import NotFound
 from sanic.request import Request
 from sanic.response import HTTPResponse, raw, redirect
 
-from console import conversation, dashboard, export, reviews, tracker
+from console import conversation, dashboard, export, reviews, tracker, treasury
 from console.charts import bar_chart, column_chart
 from console.filters import PAGE_SIZE, Filters, matches
 from console.handoff import HandoffError
@@ -200,4 +200,6 @@ async def dashboard_page(request: Request) -> HTTPResponse:
         ),
         "intents": bar_chart(stats.top_intents, "Häufigste Intents / top intents"),
     }
-    return render(request, "dashboard.html", stats=stats, charts=charts)
+    portal: treasury.PortalReader = request.app.ctx.portal
+    follow_up = await portal.follow_up()
+    return render(request, "dashboard.html", stats=stats, charts=charts, follow_up=follow_up)

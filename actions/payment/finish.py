@@ -45,18 +45,23 @@ class ActionPaymentSubmit(Action):
         reference = tracker.get_slot("mandate_reference")
         if reference and tracker.get_slot("signature_code") == "signed":
             lang = common.language(tracker)
-            dispatcher.utter_message(
-                response="utter_payment_done",
-                mandate_reference=reference,
-                first_collection=common.format_date(
-                    tracker.get_slot("mandate_first_collection")
-                    or tracker.get_slot("invoice_due_date"),
-                    lang,
-                ),
-                amount=common.format_amount(tracker.get_slot("invoice_amount") or "0", lang),
-                email=tracker.get_slot("email") or "",
-                document_url=document_link(str(tracker.get_slot("mandate_document_url") or "")),
-            )
+            first = tracker.get_slot("mandate_first_collection")
+            shared = {
+                "mandate_reference": reference,
+                "email": tracker.get_slot("email") or "",
+                "document_url": document_link(str(tracker.get_slot("mandate_document_url") or "")),
+            }
+            if not first:
+                # The portal plans no collection (every due date is already with the bank): say
+                # so, never a date the portal will not collect on.
+                dispatcher.utter_message(response="utter_payment_done_nothing_due", **shared)
+            else:
+                dispatcher.utter_message(
+                    response="utter_payment_done",
+                    first_collection=common.format_date(first, lang),
+                    amount=common.format_amount(tracker.get_slot("invoice_amount") or "0", lang),
+                    **shared,
+                )
         return reset_events()
 
 

@@ -20,11 +20,14 @@ bp = Blueprint("invoices", url_prefix="/api/v1/invoices")
 
 def _lookup(
     conn: Connection, number: str, amount_cents: int, now: dt.datetime
-) -> tuple[Match, str | None]:
+) -> tuple[Match, str | None, bool]:
+    """The match, the invoice's active mandate, and whether a direct debit still collects it."""
     found = match(conn, number, amount_cents, now)
     if found.invoice is None:
-        return found, None
-    return found, invoices.active_mandate_id(conn, number)
+        return found, None, False
+    mandate_id = invoices.active_mandate_id(conn, number)
+    debiting = mandate_id is not None and invoices.debit_under_way(conn, found.invoice.id)
+    return found, mandate_id, debiting
 
 
 @bp.post("/lookup")
@@ -32,12 +35,14 @@ async def lookup(request: Request) -> HTTPResponse:
     body = parse_body(request, schemas.InvoiceLookup)
     number = kz.validate(body.kassenzeichen)
     ctx = portal(request)
-    found, mandate_id = await ctx.db(_lookup, number, cents(body.amount), ctx.now())
+    found, mandate_id, debiting = await ctx.db(_lookup, number, cents(body.amount), ctx.now())
     invoice = found.require()
     state: Literal["open", "paid", "direct_debit"] = (
         "paid" if invoice.payment_state == "paid" else "open"
     )
-    if state == "open" and mandate_id is not None:
+    if state == "open" and debiting:
+        # Not merely "a mandate is active": when every collection came back, the citizen must
+        # pay another way and must not be told that the amount will be debited.
         state = "direct_debit"
     return answer(
         schemas.Invoice(

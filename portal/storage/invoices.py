@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from portal.storage.tables import invoices, lookup_failures, mandates
+from portal.storage.tables import collections, invoices, lookup_failures, mandates
 
 THROTTLE_WINDOW = dt.timedelta(minutes=15)
 THROTTLE_LIMIT = 5
@@ -70,6 +70,18 @@ def active_mandate_id(conn: Connection, kassenzeichen: str) -> str | None:
         )
     ).scalar_one_or_none()
     return None if value is None else str(value)
+
+
+def debit_under_way(conn: Connection, invoice_id: int) -> bool:
+    """Whether a direct debit still moves money for this invoice: a collection planned,
+    announced or with the bank. False when every collection came back (returned) or was
+    cancelled: then the citizen has to pay another way, whatever mandate is active."""
+    statuses = set(
+        conn.execute(
+            sa.select(collections.c.status).where(collections.c.invoice_id == invoice_id)
+        ).scalars()
+    )
+    return not statuses or bool(statuses & {"planned", "notified", "exported"})
 
 
 def retry_after(conn: Connection, kassenzeichen: str, now: dt.datetime) -> int | None:

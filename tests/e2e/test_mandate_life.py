@@ -5,8 +5,7 @@ first collection; the citizen revokes and signs again with another account; a se
 must not submit the same due date again; the bank returns the first debit (AM04). At each step
 the portal's state (its API), the mails the citizen got and what the chat said must agree.
 
-Where the chat still contradicts the portal (known defects, reported in issue 14) the test
-ends as xfail naming each contradiction; once they are fixed it passes as it stands.
+Every contradiction between the chat and the portal is collected and named in one failure.
 
 Invoice 4100.2026.0005 (one due date) is used by no other test of the shared stack; the
 collection assertions look only at this invoice, so other tests' collections on the same day
@@ -218,7 +217,4 @@ def test_sign_export_resign_return_the_chat_tells_what_the_portal_holds(
             " portal has nothing left to collect (its only collection is returned, AM04):"
             " /api/v1/invoices/lookup answers direct_debit whenever a mandate is active"
         )
-    if contradictions:
-        # known defects outside this test (issue 14): reported, not accepted; once fixed, the
-        # test passes as it stands
-        pytest.xfail("; ".join(contradictions))
+    assert not contradictions, "; ".join(contradictions)

@@ -52,4 +52,4 @@ bench: setup train
 # The quick lane while working: tests that start no process (tests/support/lanes.py marks the
 # others by the fixtures they use and fails a test here that leaves a process running).
 test-fast: $(STAMP)
-	@BUERGERBOT_NO_PROCESSES=1 $(VENV)/bin/pytest -q -m "not integration and not slow" $(PYTEST_ARGS)
+	@BUERGERBOT_NO_PROCESSES=1 $(VENV)/bin/pytest -q -n 2 -m "not integration and not slow" $(PYTEST_ARGS)

@@ -25,6 +25,40 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 HERE = Path(__file__).resolve().parent
 REFERENCE = re.compile(r"SR-[0-9]{4}-[0-9]{6}")
+KASSENZEICHEN = re.compile(r"(?<![0-9])[0-9]{4}[ .]?[0-9]{4}[ .]?[0-9]{4}(?![0-9])")
+
+
+def portal_api(stack: Stack) -> httpx.Client:
+    return httpx.Client(
+        base_url=stack.url("PORTAL_PORT"),
+        headers={"Authorization": f"Bearer {stack.env['PORTAL_API_TOKEN']}"},
+        timeout=30,
+    )
+
+
+def mandate_ids(stack: Stack, kassenzeichen: str) -> dict[str, str]:
+    with portal_api(stack) as api:
+        found = api.get("/api/v1/mandates", params={"kassenzeichen": kassenzeichen})
+    found.raise_for_status()
+    return {item["id"]: item["status"] for item in found.json()["items"]}
+
+
+def without_active_mandates(stack: Stack, dialogue: dict[str, Any]) -> dict[str, set[str]]:
+    """Each dialogue is written for invoices without an active mandate, but the session's
+    stack is shared: other tests sign mandates on the demo invoices. So the invoices a
+    dialogue names lose their active mandate first; returns the mandates each already had."""
+    before: dict[str, set[str]] = {}
+    numbers = {n for turn in dialogue["turns"] for n in KASSENZEICHEN.findall(str(turn))}
+    for number in numbers | (
+        {dialogue["expect"]["mandate"]} if "mandate" in dialogue["expect"] else set()
+    ):
+        mandates = mandate_ids(stack, number)
+        with portal_api(stack) as api:
+            for mandate_id, status in mandates.items():
+                if status == "active":
+                    api.post(f"/api/v1/mandates/{mandate_id}/revoke").raise_for_status()
+        before[re.sub(r"[ .]", "", number)] = set(mandates)
+    return before
 
 
 def corpus() -> list[dict[str, Any]]:
@@ -38,6 +72,7 @@ def corpus() -> list[dict[str, Any]]:
 def run(stack: Stack, dialogue: dict[str, Any]) -> list[str]:
     """The dialogue's messages; returns what went wrong (empty: the outcome was reached)."""
     sender = "dialogue-" + uuid.uuid4().hex[:10]
+    before = without_active_mandates(stack, dialogue)
     problems: list[str] = []
     said: list[str] = []
     buttons: list[dict[str, Any]] = []
@@ -52,11 +87,17 @@ def run(stack: Stack, dialogue: dict[str, Any]) -> list[str]:
         said.append("\n".join(str(reply.get("text", "")) for reply in replies))
         offered = [reply.get("buttons") for reply in replies if reply.get("buttons")]
         buttons = list(offered[-1]) if offered else []  # type: ignore[call-overload]
-    problems += judge(stack, sender, dialogue["expect"], said)
+    problems += judge(stack, sender, dialogue["expect"], said, before)
     return problems
 
 
-def judge(stack: Stack, sender: str, expect: dict[str, Any], said: list[str]) -> list[str]:
+def judge(
+    stack: Stack,
+    sender: str,
+    expect: dict[str, Any],
+    said: list[str],
+    before: dict[str, set[str]],
+) -> list[str]:
     tracker = httpx.get(
         f"{stack.url('RASA_PORT')}/conversations/{sender}/tracker",
         params={"token": stack.env["RASA_AUTH_TOKEN"]},
@@ -87,14 +128,10 @@ def judge(stack: Stack, sender: str, expect: dict[str, Any], said: list[str]) ->
             if kind != expect["filed"]:
                 problems.append(f"portal holds {kind!r}")
     if "mandate" in expect:
-        found = httpx.get(
-            f"{portal}/api/v1/mandates",
-            params={"kassenzeichen": expect["mandate"]},
-            headers=headers,
-            timeout=30,
-        )
-        if found.status_code != 200 or not found.json().get("items"):
-            problems.append(f"no mandate for {expect['mandate']}")
+        number = expect["mandate"]
+        made = set(mandate_ids(stack, number)) - before.get(re.sub(r"[ .]", "", number), set())
+        if not made:
+            problems.append(f"no new mandate for {number}")
     return problems
 
 

@@ -53,8 +53,10 @@ class MailSink(MailFolder):
 
 
 @contextmanager
-def mail_sink(folder: Path) -> Iterator[MailSink]:
-    port = free_port()
+def mail_sink(folder: Path, port: int | None = None) -> Iterator[MailSink]:
+    """The development mail sink on a free port, or on `port` (a mail server coming back)."""
+    port = port or free_port()
+    folder.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "BIND_HOST": "127.0.0.1", "SMTP_PORT": str(port), "MAIL_DIR": str(folder)}
     process = subprocess.Popen(
         [sys.executable, "-m", "devtools.mailsink"],

@@ -16,7 +16,6 @@ import pytest
 from portal_harness import MailSink, PortalProcess, database, mail_sink, portal_process, stop
 from test_portal_api import assert_problem
 from test_portal_mandates import create, mandate_body
-from treasury_harness import sink_on
 
 import clock
 from tests.support.waiting import wait_until
@@ -114,7 +113,7 @@ def test_code_mail_waits_in_the_outbox_until_the_mail_server_is_back(
     # a retry with the same key is a replay: the mandate exists, nothing new is made
     again = client.post("/api/v1/mandates", json=body, headers=key)
     assert again.status_code == 201 and again.json()["id"] == mandate_id
-    with sink_on(own_sink.port, tmp_path / "mail") as back:
+    with mail_sink(tmp_path / "mail", own_sink.port) as back:
         # delivered by a later attempt (the pause doubles: allow for a few of them)
         wait_until(lambda: back.to(body["email"]), 60, "the code mail, delivered late")
         code = back.code_for(body["email"])

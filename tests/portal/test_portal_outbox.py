@@ -13,9 +13,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from portal_harness import PortalProcess, database, portal_process
+from portal_harness import PortalProcess, database, mail_sink, portal_process
 from test_portal_mandates import create, mandate_body
-from treasury_harness import sink_on
 
 from devtools.processes import free_port
 from tests.support.waiting import wait_until
@@ -103,7 +102,7 @@ def test_a_slow_mail_server_delays_the_mail_not_the_answer(
         wait_until(lambda: stalling.accepted, 20, "the worker's SMTP connection")
     finally:
         stalling.close()
-    with sink_on(port, tmp_path / "mail") as sink:
+    with mail_sink(tmp_path / "mail", port) as sink:
         # a later attempt delivers it (the pause doubles: allow for a few of them)
         wait_until(lambda: sink.to(body["email"]), 60, "the code mail, delivered late")
         assert sink.code_for(body["email"])
@@ -136,7 +135,7 @@ def test_a_mail_that_never_goes_out_is_listed_as_failed_and_can_be_retried(
 
     (mail,) = wait_until(failed, 40, "the mail to be given up after 4 attempts")
     assert mail["attempts"] == 4 and mail["kind"] == "signing_code" and mail["last_error"]
-    with sink_on(port, tmp_path / "mail") as back:
+    with mail_sink(tmp_path / "mail", port) as back:
         retried = portal.client().post(f"/api/v1/outbox/{mail['id']}/retry")
         assert retried.status_code == 200, retried.text
         assert back.code_for(body["email"])

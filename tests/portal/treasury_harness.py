@@ -6,13 +6,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
-from portal_harness import ROOT, TOKEN, MailSink, PortalProcess, _port_open, stop
-
-from tests.support.waiting import wait_until
+from portal_harness import ROOT, TOKEN, PortalProcess
 
 
 def run_collections(
@@ -40,23 +35,3 @@ def run_collections(
         timeout=120,
         check=False,
     )
-
-
-@contextmanager
-def sink_on(port: int, folder: Path) -> Iterator[MailSink]:
-    """The development mail sink on a port chosen before (a mail server coming back)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "BIND_HOST": "127.0.0.1", "SMTP_PORT": str(port), "MAIL_DIR": str(folder)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "devtools.mailsink"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_until(lambda: _port_open(port) or process.poll() is not None, 30, "mail sink")
-        assert process.poll() is None, "mail sink did not start"
-        yield MailSink(port, folder, process)
-    finally:
-        stop(process)

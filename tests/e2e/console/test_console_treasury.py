@@ -28,10 +28,9 @@ from tests.support.waiting import wait_until
 
 # The portal engineer's harness starts the real portal and mail sink; reuse it.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "portal"))
-from portal_harness import TOKEN, PortalProcess, portal_process
+from portal_harness import TOKEN, PortalProcess, mail_sink, portal_process
 from test_portal_exports import pain002
 from test_portal_mandates import create, create_and_sign, mandate_body
-from treasury_harness import sink_on
 
 pytestmark = pytest.mark.integration
 
@@ -87,7 +86,7 @@ def treasury(tmp_path: Path) -> Iterator[Treasury]:
         OUTBOX_MAX_ATTEMPTS="2",
     ) as portal:
         client = portal.client()
-        with sink_on(smtp_port, tmp_path / "mail") as sink:
+        with mail_sink(tmp_path / "mail", smtp_port) as sink:
             body, signed = create_and_sign(
                 portal, sink, kassenzeichen="4100.2026.0004", amount="36.20"
             )

@@ -78,6 +78,27 @@ def test_api_routes_refuse_missing_or_wrong_token(
     assert body["title"] == "Unauthorized"
 
 
+def app_api_routes() -> list[tuple[str, str]]:
+    """Every /api/ route the app really has (placeholders filled), so that a route added later
+    is tried too, not only those listed in PROTECTED."""
+    app = create_app(Settings(api_token="x", db_url="sqlite://"))
+    found = []
+    for route in app.router.routes:
+        path = "/" + route.path.strip("/")
+        if path.startswith("/api/"):
+            path = re.sub(r"<\w+:\w+>", "0" * 32, path)
+            found += [(method, path) for method in sorted(route.methods)]
+    return sorted(found)
+
+
+@pytest.mark.parametrize(("method", "path"), app_api_routes())
+def test_every_api_route_of_the_app_refuses_a_request_without_the_token(
+    portal: PortalProcess, method: str, path: str
+) -> None:
+    response = portal.client(token=None).request(method, path, json={})
+    assert_problem(response, 401)
+
+
 def test_errors_are_problem_json(portal: PortalProcess) -> None:
     client = portal.client()
     assert_problem(client.get("/no/such/route"), 404)

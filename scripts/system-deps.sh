@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs from Debian's packages what the machine lacks, using what is there:
-#   run   Node.js 18+ with npm (the web chat's build)                     (make setup, make run)
+#   run   Node.js 18+ with npm (the web chat's build) and xmlsec1 (the portal's SAML signatures
+#         and encryption, pysaml2)                                         (make setup, make run)
 #   test  that, plus PostgreSQL's server binaries and redis-server (the tests start their own,
 #         tests/support/services.py) and Chromium (the browser tests)      (make test)
 # A no-op when everything is present; one `apt-get update` only when something is missing.
@@ -20,6 +21,7 @@ postgresql_ok() {
 missing=()
 node_ok || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+command -v xmlsec1 >/dev/null 2>&1 || missing+=(xmlsec1)
 if [ "$need" = test ]; then
     postgresql_ok || missing+=(postgresql)
     command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
@@ -51,6 +53,7 @@ apt_wait=(-o DPkg::Lock::Timeout=600)
 still=()
 node_ok || still+=("Node.js 18+ (found: $(node --version 2>/dev/null || echo none))")
 command -v npm >/dev/null 2>&1 || still+=(npm)
+command -v xmlsec1 >/dev/null 2>&1 || still+=(xmlsec1)
 if [ "$need" = test ]; then
     postgresql_ok || still+=(postgresql)
     command -v redis-server >/dev/null 2>&1 || still+=(redis-server)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hmac
 import itertools
+import os
 
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse
 
-from portal import context, openapi, outbox
+from portal import context, openapi, outbox, rasa_notify, signing
 from portal.http import answer, portal
 from portal.problems import Problem, ProblemErrorHandler, problem_response
 from portal.routes import (
@@ -18,7 +19,9 @@ from portal.routes import (
     exports,
     invoices,
     mandates,
+    saml,
     service_requests,
+    signing_sessions,
 )
 from portal.schemas import Health
 from portal.settings import Settings
@@ -42,10 +45,27 @@ def create_app(settings: Settings) -> Sanic:
         ctx.wake_outbox = worker.wake
         app.ctx.outbox_worker = worker
         worker.start()
+        # BundID / Servicekonto logins (portal/signing.py); the conversation is told through
+        # its own queue when one ends
+        app.ctx.signing = signing.Signing(
+            signing.SigningConfig.from_env(
+                dict(os.environ),
+                settings.public_url,
+                settings.var_dir,
+                settings.data_dir,
+                settings.creditor_name,
+            )
+        )
+        notifier = rasa_notify.Worker(
+            ctx.engine, app.ctx.signing.config.rasa, ctx.clock, ctx.outbox_policy()
+        )
+        app.ctx.rasa_worker = notifier
+        notifier.start()
 
     @app.after_server_stop
     async def _stop(app: Sanic, _loop: object) -> None:
         await app.ctx.outbox_worker.stop()
+        await app.ctx.rasa_worker.stop()
         app.ctx.portal.engine.dispose()
 
     app.register_middleware(_authenticate, "request")
@@ -59,6 +79,8 @@ def create_app(settings: Settings) -> Sanic:
         exports.bp,
         collections.bp,
         documents.bp,
+        saml.bp,
+        signing_sessions.bp,
     ):
         app.blueprint(blueprint)
     return app

@@ -222,7 +222,20 @@ def _wrong_code(conn: Connection, row: Row) -> Problem:
     )
 
 
-def _activate(portal: Portal, conn: Connection, row: Row, now: dt.datetime) -> None:
+def activate_signed(portal: Portal, conn: Connection, row: Row, signature: dict[str, Any]) -> None:
+    """Activate a mandate signed by a login with BundID / the Servicekonto (`portal.signing`):
+    the same effect as the code (reference, schedule, sealed PDF, confirmation mail), with
+    what the login proved as the evidence instead of the code check."""
+    _activate(portal, conn, row, portal.now(), signature=signature)
+
+
+def _activate(
+    portal: Portal,
+    conn: Connection,
+    row: Row,
+    now: dt.datetime,
+    signature: dict[str, Any] | None = None,
+) -> None:
     settings = portal.settings
     invoice = invoices.find(conn, row.kassenzeichen)
     assert invoice is not None
@@ -258,6 +271,10 @@ def _activate(portal: Portal, conn: Connection, row: Row, now: dt.datetime) -> N
         "creditor_id": settings.creditor_id,
         "mandate_reference": reference,
     }
+    if signature is not None:
+        # signed by a login: what it proved replaces the code check (no code was entered)
+        del evidence["code_check"]
+        evidence["signature"] = signature
     consent = portal.consents[row.consent_text_version]
     pdf = mandate_text.pdf(portal, row, invoice, reference, first, evidence, consent)
     sealed = portal.sealer.seal(pdf)

@@ -55,13 +55,33 @@ def pdf(
         if first
         else "Derzeit ist keine Lastschrift offen.",
         consent.render(settings.creditor_name, settings.creditor_id),
-        f"Elektronisch unterzeichnet am {evidence['signed_at']} (UTC) über den Kanal "
-        f"{row.channel} durch Eingabe eines Einmalcodes, der an die E-Mail-Adresse der "
-        f"Kontoinhaberin/des Kontoinhabers gesendet wurde.\n"
-        f"Textfassung: {row.consent_text_version}, SHA-256: {row.consent_sha256}\n"
+        _how_signed(row, evidence)
+        + f"Textfassung: {row.consent_text_version}, SHA-256: {row.consent_sha256}\n"
         "Dieses Dokument ist mit dem elektronischen Siegel der Stadt versehen.",
     ]
     return pdf_render.render_pdf("SEPA-Lastschriftmandat", paragraphs)
+
+
+_LEVEL_DE = {"substantial": "substanziell", "high": "hoch"}
+
+
+def _how_signed(row: Row, evidence: dict[str, Any]) -> str:
+    login = evidence.get("signature")
+    if login:
+        level = str(login.get("level_of_assurance"))
+        return (
+            f"Elektronisch unterzeichnet am {evidence['signed_at']} (UTC) über den Kanal "
+            f"{row.channel} durch Anmeldung mit BundID / Servicekonto als "
+            f"{login.get('signer_name')}, Vertrauensniveau {_LEVEL_DE.get(level, level)} "
+            f"({login.get('authn_context_class_ref')}).\n"
+            f"Identitätsanbieter: {login.get('idp_entity_id')}; Assertion "
+            f"{login.get('assertion_id')} vom {login.get('assertion_issue_instant')}.\n"
+        )
+    return (
+        f"Elektronisch unterzeichnet am {evidence['signed_at']} (UTC) über den Kanal "
+        f"{row.channel} durch Eingabe eines Einmalcodes, der an die E-Mail-Adresse der "
+        f"Kontoinhaberin/des Kontoinhabers gesendet wurde.\n"
+    )
 
 
 def code_mail(kassenzeichen: str, code: str, minutes: int) -> tuple[str, str]:

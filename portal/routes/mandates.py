@@ -12,10 +12,13 @@ import re
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, raw
 
-from portal import document_links, mandate_flow, schemas
+from portal import document_links, mandate_flow, schemas, signing
+from portal.context import Portal
 from portal.http import answer, parse_body, portal
 from portal.invoice_check import cents
 from portal.problems import Problem, validation_problem
+from portal.signing_policy import Policy
+from portal.storage import invoices
 from portal.storage import mandates as store
 from rules import email as email_rules
 from rules import iban as iban_rules
@@ -94,7 +97,36 @@ async def create(request: Request) -> HTTPResponse:
         # the code mail was queued with the mandate; the outbox worker sends it
         ctx.wake_outbox()
         log.info("mandate %s created, code queued", created.response["id"])
-    return HTTPResponse(json.dumps(created.response), status=201, content_type="application/json")
+    # how this mandate may be signed, by the city's policy (data/signing.yml) for its amount
+    policy = _signing(request).config.policy
+    response = {
+        **created.response,
+        "signing_methods": policy.methods(draft.amount_cents),
+        "required_level": policy.login_level("sign_mandate"),
+    }
+    return HTTPResponse(json.dumps(response), status=201, content_type="application/json")
+
+
+def _signing(request: Request) -> signing.Signing:
+    value: signing.Signing = request.app.ctx.signing
+    return value
+
+
+def _email_code_allowed(ctx: Portal, policy: Policy, mandate_id: str) -> None:
+    with ctx.engine.begin() as conn:
+        row = store.get(conn, mandate_id)
+        invoice = invoices.find(conn, row.kassenzeichen) if row is not None else None
+    if invoice is not None and not policy.email_code_allowed(invoice.amount_cents):
+        raise Problem(
+            403,
+            "Für diesen Betrag lässt die Stadt die Unterschrift per E-Mail-Code nicht zu; bitte"
+            " mit BundID / Online-Ausweis unterschreiben (POST /api/v1/signing-sessions)."
+            " / The city does not allow the e-mail code for this amount; sign with BundID /"
+            " the online ID instead.",
+            slug="email-code-not-allowed",
+            signing_methods=policy.methods(invoice.amount_cents),
+            required_level=policy.login_level("sign_mandate"),
+        )
 
 
 @bp.get("")
@@ -128,6 +160,7 @@ async def sign(request: Request, mandate_id: str) -> HTTPResponse:
     mandate_id = _mandate_id(mandate_id)
     body = parse_body(request, schemas.SignRequest)
     ctx = portal(request)
+    await asyncio.to_thread(_email_code_allowed, ctx, _signing(request).config.policy, mandate_id)
     signed = await asyncio.to_thread(mandate_flow.sign, ctx, mandate_id, body.code)
     row = signed.row
     log.info("mandate %s signed as %s", row.id, row.mandate_reference)
@@ -167,10 +200,41 @@ async def resend_code(request: Request, mandate_id: str) -> HTTPResponse:
 @bp.post("/<mandate_id:str>/revoke")
 async def revoke(request: Request, mandate_id: str) -> HTTPResponse:
     ctx = portal(request)
-    row = await asyncio.to_thread(mandate_flow.revoke, ctx, _mandate_id(mandate_id))
+    mandate_id = _mandate_id(mandate_id)
+    session_id = _revoke_session(request)
+    # the login that allows it (the signer or the account holder, checked at the ACS) is
+    # used up here, in its own transaction: a failed revocation below leaves it used
+    await asyncio.to_thread(
+        _use_session, ctx, _signing(request), session_id, "revoke_mandate", mandate_id
+    )
+    row = await asyncio.to_thread(mandate_flow.revoke, ctx, mandate_id)
     ctx.wake_outbox()  # the holder's notice was queued with the revocation
     log.info("mandate %s revoked", row.id)
     return answer(mandate_flow.view(row))
+
+
+def _revoke_session(request: Request) -> str | None:
+    if not request.body:
+        return None
+    try:
+        body = json.loads(request.body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise Problem(
+            400, "Der Inhalt ist kein gültiges JSON. / The body is not valid JSON."
+        ) from exc
+    value = body.get("signing_session_id") if isinstance(body, dict) else None
+    if value is not None and not isinstance(value, str):
+        raise validation_problem({"signing_session_id": "muss Text sein / must be a string"})
+    return value
+
+
+def _use_session(
+    ctx: Portal, sign: signing.Signing, session_id: str | None, purpose: str, subject: str
+) -> None:
+    with ctx.engine.begin() as conn:
+        if store.get(conn, subject) is None:
+            raise Problem(404, "Dieses Mandat gibt es nicht. / No such mandate.")
+        signing.require_session(ctx, conn, sign, session_id, purpose, subject_id=subject)
 
 
 @bp.get("/<mandate_id:str>/document")

@@ -71,6 +71,7 @@ True
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from stdnum import numdb
 from stdnum.exceptions import InvalidChecksum, ValidationError
@@ -84,6 +85,7 @@ __all__ = [
     "NON_EEA_SEPA_COUNTRIES",
     "SEPA_COUNTRIES",
     "EmptyIbanError",
+    "Found",
     "IbanChecksumError",
     "IbanError",
     "InvalidCharactersError",
@@ -92,10 +94,12 @@ __all__ = [
     "WrongLengthError",
     "bank_name",
     "compact",
+    "find_all",
     "format",
     "is_sepa_country",
     "is_valid",
     "mask",
+    "mask_all",
     "needs_bic_and_address",
     "validate",
 ]
@@ -165,9 +169,30 @@ class NotSepaError(IbanError):
     code = "not_sepa"
 
 
+# What citizens put between the characters of an IBAN: every white space (the no-break and thin
+# spaces and line breaks of text pasted from a PDF or online banking), dots, dashes of every
+# kind, slashes, and the invisible characters such a paste brings along (soft hyphen, zero-width
+# spaces, word joiner, byte-order mark). Listed one by one rather than as ``\s``, because the
+# web chat's JavaScript copy of the finder (webchat/src/iban_finder.js) must mean the same set,
+# and ``\s`` differs between the two languages. ``compact`` removes exactly these, so anything
+# ``validate`` accepts is found by ``find_all`` (tests/rules/test_iban_finder.py).
+SEPARATORS = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+    "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+    ".\\-\u2010\u2011\u2012\u2013\u2014\u2015\u2212/"
+)
+_SEPARATOR = re.compile(f"[{SEPARATORS}]")
+_TOKEN = re.compile(r"[A-Za-z0-9]+")
+_GAP = re.compile(f"[{SEPARATORS}]*")
+
+
 def compact(value: str) -> str:
-    """Strip spaces, dots and dashes and convert to upper case."""
-    return re.sub(r"[\s.\-]", "", value).upper()
+    r"""Strip separators (white space, dots, dashes, slashes) and convert to upper case.
+
+    >>> compact('de89\u00a03704/0044\u20130532 0130\n00')
+    'DE89370400440532013000'
+    """
+    return _SEPARATOR.sub("", value).upper()
 
 
 def _bban_structure(country: str) -> str | None:
@@ -298,3 +323,143 @@ def bank_name(value: str) -> str | None:
     for _part, info in numdb.get(database).info(number[start:end]):
         found.update(info)
     return found.get("bank") or None
+
+
+# --- Finding IBANs in free text ---------------------------------------------------------------
+# One finder serves the payment form (what it takes as an IBAN) and every mask (tracker store,
+# console, transcripts): whatever the form would take, the mask removes.
+
+MAX_LENGTH = 34  # ISO 13616
+# A mistyped IBAN is often a character or two short or long; it is still the citizen's account.
+LENGTH_TOLERANCE = 3
+MIN_LENGTH = 12
+# Hex ids and tokens that start like "de12…" are told apart by their length and their digits.
+MIN_ACCOUNT_DIGITS = 6
+
+
+@dataclass(frozen=True)
+class Found:
+    """An IBAN in a text: where it stands, what it is compact, and whether it checks out.
+
+    ``checked`` is true for a real IBAN (country, length, check digits and structure hold, SEPA
+    or not); false for a near miss that still looks like one (a typo: the form tells the citizen
+    what is wrong, the mask hides it all the same).
+    """
+
+    start: int
+    end: int
+    number: str
+    checked: bool
+
+
+def _checks_out(number: str) -> bool:
+    try:
+        validate(number)
+    except NotSepaError:
+        return True  # a real IBAN, only not one we may debit: still personal
+    except IbanError:
+        return False
+    return True
+
+
+def _looks_like(number: str) -> bool:
+    length = expected_length(number[:2]) if number[:2].isalpha() else None
+    if length is None or abs(len(number) - length) > LENGTH_TOLERANCE:
+        return False
+    return sum(char.isdigit() for char in number[4:]) >= MIN_ACCOUNT_DIGITS
+
+
+def _run(text: str, tokens: list[tuple[int, int]], first: int) -> list[tuple[int, int]]:
+    """The token at ``first`` and those after it joined only by separators, within 37 characters."""
+    run = [tokens[first]]
+    length = tokens[first][1] - tokens[first][0]
+    for start, end in tokens[first + 1 :]:
+        if not _GAP.fullmatch(text, run[-1][1], start):
+            break
+        length += end - start
+        if length > MAX_LENGTH + LENGTH_TOLERANCE:
+            break
+        run.append((start, end))
+    return run
+
+
+def _found_at(text: str, tokens: list[tuple[int, int]], first: int) -> tuple[Found, int] | None:
+    """The IBAN starting at token ``first`` and the index of the token after it, or None."""
+    start, end = tokens[first]
+    if not text[start].isalpha() or end - start > MAX_LENGTH + LENGTH_TOLERANCE:
+        return None
+    run = _run(text, tokens, first)
+    parts = [text[a:b].upper() for a, b in run]
+    head = "".join(parts)[:4]
+    if len(head) < 4 or not (head[:2].isalpha() and head[2:].isdigit()):
+        return None
+    # "DE89 …" in one token is surely meant as an IBAN; "DE 89 …" or "D E 8 9 …" is taken only
+    # when it checks out, so that "no 4100 2026 0001" stays a Kassenzeichen.
+    strict = end - start >= 4
+    prefixes = ["".join(parts[: count + 1]) for count in range(len(parts))]
+    for count in range(len(parts) - 1, -1, -1):
+        if len(prefixes[count]) >= MIN_LENGTH and _checks_out(prefixes[count]):
+            return Found(start, run[count][1], prefixes[count], True), first + count + 1
+    if not strict:
+        return None
+    for count in range(len(parts) - 1, -1, -1):
+        number = prefixes[count]
+        ends_in_digits = any(c.isdigit() for c in parts[count])
+        if ends_in_digits and len(number) >= MIN_LENGTH and _looks_like(number):
+            return Found(start, run[count][1], number, False), first + count + 1
+    return None
+
+
+def find_all(text: str) -> list[Found]:
+    r"""Every IBAN in free text, in any notation citizens use, left to right.
+
+    Groups may be separated by any run of ``SEPARATORS`` (spaces of every width, line breaks,
+    dots, dashes, slashes), in any grouping and case, after "IBAN:" or inside a sentence.
+
+    >>> [(f.number, f.checked) for f in find_all("IBAN:de89-3704-0044-0532-0130-00, danke")]
+    [('DE89370400440532013000', True)]
+    >>> text = "DE89 3704\u00a00044\n0532/0130 00 und GB29 NWBK 6016 1331 9268 19"
+    >>> [f.number for f in find_all(text)]
+    ['DE89370400440532013000', 'GB29NWBK60161331926819']
+    >>> [(f.number, f.checked) for f in find_all("de89 3704 0044 0532 0130 0")]  # a typo
+    [('DE8937040044053201300', False)]
+    >>> find_all("Kassenzeichen 4100.2026.0001, 48,00 Euro")
+    []
+    >>> find_all("mandate de12a4f0c9e84b7f9a1c2d3e4f5a6b7c")  # a hex id, far from DE's 22
+    []
+    """
+    tokens = [match.span() for match in _TOKEN.finditer(text)]
+    found: list[Found] = []
+    index = 0
+    while index < len(tokens):
+        hit = _found_at(text, tokens, index)
+        if hit is None:
+            index += 1
+            continue
+        found.append(hit[0])
+        index = hit[1]
+    return found
+
+
+def mask_all(text: str) -> str:
+    """The text with every IBAN ``find_all`` finds replaced by ``mask`` of it.
+
+    Repeated until nothing is found, so masking twice changes nothing (each round leaves fewer
+    letters and digits, so it ends).
+
+    >>> mask_all("meine iban ist DE89 3704 0044 0532 0130 00 danke")
+    'meine iban ist DE89 **** **** **** **30 00 danke'
+    >>> mask_all("de89/3704/0044/0532/0130/00")
+    'DE89 **** **** **** **30 00'
+    """
+    while True:
+        found = find_all(text)
+        if not found:
+            return text
+        parts: list[str] = []
+        last = 0
+        for item in found:
+            parts += [text[last : item.start], mask(item.number)]
+            last = item.end
+        parts.append(text[last:])
+        text = "".join(parts)

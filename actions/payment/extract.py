@@ -38,11 +38,6 @@ import re
 from actions import keywords
 from rules import iban as iban_validator
 
-_TOKEN_SPLIT = re.compile(r"[\s.,;:!?()\[\]/\-]+")
-_IBAN_START = re.compile(r"[A-Za-z]{2}[0-9]{2}[A-Za-z0-9]*")
-_GROUP = re.compile(r"[A-Za-z0-9]{1,4}")
-MIN_IBAN_LENGTH = 12
-
 # Twelve digits, in groups of four or not, with any separator citizens use between the groups.
 # An IBAN's digit groups are masked before these are searched (``_without``). One separator used
 # throughout is tried first: then only that separator with more digits around it ("… 0006 1234")
@@ -82,38 +77,16 @@ _EMAIL = re.compile(r"[^\s<>()\[\],;:]+@[^\s<>()\[\],;:]+\.[A-Za-z]{2,63}")
 
 
 def find_iban(text: str) -> str | None:
-    """The IBAN-like run of letter and digit groups in the text, compact, or None.
+    """The IBAN in the text, compact, or None: the first that checks out, else the first near
+    miss (so that the citizen hears what is wrong with it).
 
-    The longest run that validates wins; without one the longest run is returned, so that the
-    citizen hears what is wrong with it.
+    The finder is ``rules.iban.find_all``, the one the tracker store's masking uses: whatever
+    is taken here as an IBAN is masked wherever the conversation is stored or shown.
     """
-    tokens = [token for token in _TOKEN_SPLIT.split(text) if token]
-    for start, token in enumerate(tokens):
-        if not _IBAN_START.fullmatch(token):
-            continue
-        run = _run_from(tokens, start)
-        candidates = ["".join(run[:end]) for end in range(len(run), 0, -1)]
-        candidates = [c.upper() for c in candidates if len(c) >= MIN_IBAN_LENGTH]
-        if not candidates:
-            continue
-        return next((c for c in candidates if iban_validator.is_valid(c)), candidates[0])
-    return None
-
-
-def _run_from(tokens: list[str], start: int) -> list[str]:
-    """The token at ``start`` and the groups of up to four characters that follow it."""
-    run = [tokens[start]]
-    length = len(tokens[start])
-    for token in tokens[start + 1 :]:
-        has_digit = any(char.isdigit() for char in token)
-        # Bank codes of GB, NL, … are letters; later groups hold account digits.
-        if not _GROUP.fullmatch(token) or (not has_digit and len(run) > 2):
-            break
-        if length + len(token) > 34:
-            break
-        run.append(token)
-        length += len(token)
-    return run
+    found = iban_validator.find_all(text)
+    if not found:
+        return None
+    return next((item.number for item in found if item.checked), found[0].number)
 
 
 def find_kassenzeichen(text: str) -> str | None:
@@ -167,11 +140,7 @@ def find_amount(text: str) -> str | None:
 
 
 def _iban_spans(text: str) -> list[tuple[int, int]]:
-    number = find_iban(text)
-    if number is None:
-        return []
-    spread = re.compile(r"[\s.\-]*".join(re.escape(char) for char in number), re.IGNORECASE)
-    return [match.span() for match in spread.finditer(text)]
+    return [(item.start, item.end) for item in iban_validator.find_all(text)]
 
 
 def _email_spans(text: str) -> list[tuple[int, int]]:

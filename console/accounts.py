@@ -98,15 +98,27 @@ def authenticate(
 
     Locked accounts and wrong passwords look the same from outside, so a guesser learns nothing.
     """
+    return attempt(engine, username, password, now)[0]
+
+
+# What a login attempt came to, for the access log: ok, unknown (no such account), locked
+# (refused during a lockout), wrong (wrong password), lockout (this failure started one).
+OUTCOMES = ("ok", "unknown", "locked", "wrong", "lockout")
+
+
+def attempt(
+    engine: Engine, username: str, password: str, now: float | None = None
+) -> tuple[Account | None, str]:
+    """`authenticate`, and what the attempt came to (one of OUTCOMES)."""
     now = time.time() if now is None else now
     with engine.begin() as conn:
         row = conn.execute(sa.select(users).where(users.c.username == username)).first()
         if row is None:
             _verify(_DUMMY_HASH, password)
-            return None
+            return None, "unknown"
         if row.locked_until is not None and row.locked_until > now:
             _verify(_DUMMY_HASH, password)
-            return None
+            return None, "locked"
         if not _verify(row.password_hash, password):
             failures = row.failed_logins + 1
             locked = now + LOCKOUT_SECONDS if failures >= MAX_FAILURES else None
@@ -115,7 +127,7 @@ def authenticate(
                 .where(users.c.id == row.id)
                 .values(failed_logins=0 if locked else failures, locked_until=locked)
             )
-            return None
+            return None, "lockout" if locked else "wrong"
         conn.execute(
             sa.update(users).where(users.c.id == row.id).values(failed_logins=0, locked_until=None)
         )
@@ -125,7 +137,7 @@ def authenticate(
                 .where(users.c.id == row.id)
                 .values(password_hash=_hasher.hash(password))
             )
-        return Account(row.id, row.username, row.role)
+        return Account(row.id, row.username, row.role), "ok"
 
 
 def _verify(password_hash: str, password: str) -> bool:

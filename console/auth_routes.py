@@ -11,7 +11,7 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, redirect
 
-from console import accounts, sessions
+from console import accounts, audit, guard, reveal, sessions
 from console.pages import render
 
 bp = Blueprint("auth")
@@ -41,6 +41,7 @@ def login_page(request: Request, error: str = "", status: int = 200) -> HTTPResp
 
 
 @bp.get("/")
+@guard.public
 async def index(request: Request) -> HTTPResponse:
     if request.ctx.session is not None:
         return redirect("/conversations")
@@ -62,15 +63,20 @@ def _genuine_login(request: Request, given: str | None) -> bool:
 
 
 @bp.post("/login")
+@guard.public
 async def login(request: Request) -> HTTPResponse:
     form = request.form or {}
     if not _genuine_login(request, form.get("csrf")):
         return login_page(request, "Die Anmeldeseite war veraltet. Bitte erneut versuchen.", 403)
     ctx = request.app.ctx
-    account = accounts.authenticate(
-        ctx.console_db, str(form.get("username") or ""), str(form.get("password") or "")
-    )
+    name = str(form.get("username") or "")[:200]
+    account, outcome = accounts.attempt(ctx.console_db, name, str(form.get("password") or ""))
+    now = ctx.clock.now().timestamp()
     if account is None:
+        # An unknown name is not written down: it may be a password typed into the wrong field.
+        logged_name = name if outcome != "unknown" else "(unbekannt)"
+        what = {"lockout": "lockout", "locked": "login_locked"}.get(outcome, "login_failed")
+        audit.append(ctx.console_db, now, logged_name, what, detail=outcome)
         return login_page(
             request,
             "Anmeldung fehlgeschlagen (nach 5 Fehlversuchen 15 Minuten gesperrt). / Login failed.",
@@ -81,6 +87,7 @@ async def login(request: Request) -> HTTPResponse:
     session_id = sessions.start(
         ctx.console_db, ctx.config.session_secret, account, ctx.config.session_hours
     )
+    audit.append(ctx.console_db, now, account.username, "login")
     response = redirect("/conversations")
     set_cookie(response, sessions.COOKIE, session_id, int(ctx.config.session_hours * 3600))
     set_cookie(response, sessions.LOGIN_CSRF_COOKIE, "", 0)
@@ -88,8 +95,12 @@ async def login(request: Request) -> HTTPResponse:
 
 
 @bp.post("/logout")
+@guard.reviewer
 async def logout(request: Request) -> HTTPResponse:
     ctx = request.app.ctx
+    audit.record(request, "logout")
+    if request.ctx.session is not None:
+        reveal.end_for_session(ctx.console_db, request.ctx.session.id_hash)
     sessions.end(ctx.console_db, ctx.config.session_secret, request.cookies.get(sessions.COOKIE))
     response = redirect("/")
     set_cookie(response, sessions.COOKIE, "", 0)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
-from bot.settings import resolve
+from bot.settings import data_dir, resolve
 
 # Beside the other runtime state: `sqlite:///var/console.db` with the default VAR_DIR.
 DEFAULT_CONSOLE_DB_FILE = "console.db"
@@ -24,6 +25,10 @@ class ConsoleConfig:
     # the portal API, for the dashboard's failed mails and returned collections
     portal_url: str = ""
     portal_token: str = ""
+    # the city's data folder: its street register and public phone numbers (pseudonymisation)
+    data_dir: Path = Path("data")
+    # how long an admin's reveal of one conversation lasts (console/reveal.py)
+    reveal_minutes: int = 15
 
 
 def from_env(env: Mapping[str, str] | None = None) -> ConsoleConfig:
@@ -41,4 +46,27 @@ def from_env(env: Mapping[str, str] | None = None) -> ConsoleConfig:
         rasa_token=values["RASA_AUTH_TOKEN"],
         portal_url=values["PORTAL_URL"],
         portal_token=values["PORTAL_API_TOKEN"],
+        data_dir=data_dir(values),
+        reveal_minutes=_whole(values.get("CONSOLE_REVEAL_MINUTES") or "15", 1, 8 * 60),
     )
+
+
+def _whole(text: str, low: int, high: int) -> int:
+    """A whole number within bounds, or the setting is refused at start.
+
+    >>> _whole("15", 1, 60)
+    15
+    >>> _whole("0", 1, 60)
+    Traceback (most recent call last):
+    ...
+    ValueError: CONSOLE_REVEAL_MINUTES must be a whole number from 1 to 60, not '0'
+    """
+    try:
+        value = int(text.strip())
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise ValueError(
+            f"CONSOLE_REVEAL_MINUTES must be a whole number from {low} to {high}, not {text!r}"
+        )
+    return value

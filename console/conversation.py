@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from console.pseudonym import PLACEHOLDER
+
 FALLBACK_INTENTS = {"nlu_fallback"}
 FALLBACK_ACTIONS = {"action_fallback", "action_default_fallback", "action_two_stage_fallback"}
 # Above the fallback threshold (config.yml) but unsure: the turns that most need a look.
@@ -43,10 +45,20 @@ def mask_value(value: Any) -> str | None:
     return text[:2] + "*" * max(len(text) - 2, 0)
 
 
-def shown_slot(name: str, value: Any) -> str | None:
-    if value is None or isinstance(value, bool) or name in VISIBLE_SLOTS:
-        return None if value is None else str(value)
+def shown_value(value: Any, visible: bool, clear: bool = False) -> str | None:
+    """A slot's or entity's value as the page shows it: in clear when harmless or revealed,
+    as its placeholder when pseudonymised, else masked."""
+    if value is None:
+        return None
+    if clear or visible or isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str) and PLACEHOLDER.fullmatch(value):
+        return value
     return mask_value(value)
+
+
+def shown_slot(name: str, value: Any, clear: bool = False) -> str | None:
+    return shown_value(value, name in VISIBLE_SLOTS, clear)
 
 
 @dataclass
@@ -81,10 +93,14 @@ class Summary:
     service_requests: set[str] = field(default_factory=set)
     texts: list[str] = field(default_factory=list)
     first_message: str = ""
+    handle: str = ""  # the conversation's pseudonym (console/pseudonym.py)
 
     def matches_text(self, query: str) -> bool:
+        """Search over what the list shows: the pseudonymised texts and the pseudonym."""
         needle = query.casefold()
-        return any(needle in text.casefold() for text in self.texts)
+        return needle in self.handle.casefold() or any(
+            needle in text.casefold() for text in self.texts
+        )
 
 
 def _feedback_of(value: Any) -> str | None:
@@ -96,7 +112,7 @@ def _feedback_of(value: Any) -> str | None:
     return None
 
 
-def _user_turn(data: dict[str, Any], timestamp: float) -> Turn:
+def _user_turn(data: dict[str, Any], timestamp: float, clear: bool = False) -> Turn:
     parse = data.get("parse_data") or {}
     intent = parse.get("intent") or {}
     name = intent.get("name")
@@ -104,9 +120,7 @@ def _user_turn(data: dict[str, Any], timestamp: float) -> Turn:
     entities = [
         (
             str(item.get("entity")),
-            str(item.get("value"))
-            if item.get("entity") in VISIBLE_ENTITIES
-            else mask_value(item.get("value")),
+            shown_value(item.get("value"), item.get("entity") in VISIBLE_ENTITIES, clear),
         )
         for item in parse.get("entities") or []
         if isinstance(item, dict)
@@ -118,13 +132,14 @@ def _user_turn(data: dict[str, Any], timestamp: float) -> Turn:
     )
 
 
-def turns(events: Iterable[dict[str, Any]]) -> list[Turn]:
-    """The events a reviewer reads, in order; bookkeeping (listen, featurization) left out."""
+def turns(events: Iterable[dict[str, Any]], clear: bool = False) -> list[Turn]:
+    """The events a reviewer reads, in order; bookkeeping (listen, featurization) left out.
+    `clear`: an admin's reveal, slot and entity values unmasked."""
     result = []
     for data in events:
         kind, timestamp = data.get("event"), float(data.get("timestamp") or 0.0)
         if kind == "user":
-            result.append(_user_turn(data, timestamp))
+            result.append(_user_turn(data, timestamp, clear))
         elif kind == "bot":
             result.append(Turn("bot", timestamp, str(data.get("text") or "")))
         elif kind == "action" and data.get("name") != "action_listen":
@@ -140,7 +155,7 @@ def turns(events: Iterable[dict[str, Any]]) -> list[Turn]:
                 )
             )
         elif kind == "slot":
-            value = shown_slot(str(data.get("name")), data.get("value"))
+            value = shown_slot(str(data.get("name")), data.get("value"), clear)
             result.append(Turn("slot", timestamp, f"{data.get('name')} = {value}"))
         elif kind in ("pause", "resume", "session_started", "restart"):
             result.append(Turn("event", timestamp, str(kind)))

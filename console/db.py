@@ -35,14 +35,37 @@ sessions = sa.Table(
     sa.Column("expires_at", sa.Float, nullable=False),
 )
 
+# Append-only (console/audit.py): triggers refuse every UPDATE and every DELETE except the
+# retention's, which deletes rows older than the cutoff it writes into `access_log_prune`
+# inside the same transaction.
 access_log = sa.Table(
     "console_access_log",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("at", sa.Float, nullable=False, index=True),
     sa.Column("username", sa.String(64), nullable=False),
-    sa.Column("sender_id", sa.String(255), nullable=False),
+    sa.Column("sender_id", sa.String(255), nullable=False),  # "" when no conversation
     sa.Column("what", sa.String(32), nullable=False),
+    # the reason of a reveal, a search's words, the account changed (added 2026-12)
+    sa.Column("detail", sa.String(500), nullable=True),
+)
+
+access_log_prune = sa.Table(
+    "console_access_log_prune",
+    metadata,
+    sa.Column("cutoff", sa.Float, nullable=False),
+)
+
+# An admin's reveal of one conversation: valid for the session that asked, until expires_at.
+reveals = sa.Table(
+    "console_reveals",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("session_hash", sa.String(64), nullable=False, index=True),
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("sender_id", sa.String(255), nullable=False),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
 )
 
 reviews = sa.Table(
@@ -82,4 +105,16 @@ def engine_for(url: str) -> Engine:
 def open_console_db(url: str) -> Engine:
     engine = engine_for(url)
     metadata.create_all(engine)
+    _add_missing_columns(engine)
+    from console import audit  # the triggers need the tables first
+
+    audit.install_append_only(engine)
     return engine
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Columns added after a database was made (the console has no migrations yet)."""
+    present = {c["name"] for c in sa.inspect(engine).get_columns("console_access_log")}
+    if "detail" not in present:
+        with engine.begin() as conn:
+            conn.execute(sa.text("ALTER TABLE console_access_log ADD COLUMN detail VARCHAR(500)"))

@@ -1,5 +1,5 @@
-"""What staff add to a conversation in the console database: review status, tags, handoffs,
-and the access log of who looked at which conversation.
+"""What staff add to a conversation in the console database: review status, tags, handoffs
+(the access log is console/audit.py).
 
 >>> clean_tag("  Müll abholen ")
 'müll abholen'
@@ -14,7 +14,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from console.db import access_log, handoffs, reviews, tags
+from console.db import handoffs, reviews, tags
 
 STATUSES = ("new", "reviewed", "needs_training_data")
 MAX_TAG = 64
@@ -70,21 +70,6 @@ def add_tag(engine: Engine, sender_id: str, tag: str) -> None:
 def remove_tag(engine: Engine, sender_id: str, tag: str) -> None:
     with engine.begin() as conn:
         conn.execute(sa.delete(tags).where(tags.c.sender_id == sender_id, tags.c.tag == tag))
-
-
-def log_access(engine: Engine, username: str, sender_id: str, what: str) -> None:
-    with engine.begin() as conn:
-        conn.execute(
-            sa.insert(access_log).values(
-                at=time.time(), username=username, sender_id=sender_id, what=what
-            )
-        )
-
-
-def access_entries(engine: Engine, limit: int = 500) -> list[sa.engine.Row]:
-    with engine.connect() as conn:
-        query = sa.select(access_log).order_by(access_log.c.id.desc()).limit(limit)
-        return list(conn.execute(query))
 
 
 def handoff_owner(engine: Engine, sender_id: str) -> str | None:

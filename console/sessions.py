@@ -25,6 +25,7 @@ LOGIN_CSRF_COOKIE = "console_login_csrf"
 class Session:
     account: Account
     csrf: str
+    id_hash: str = ""  # what a reveal is bound to (console/reveal.py)
 
 
 def id_hash(secret: str, session_id: str) -> str:
@@ -60,7 +61,7 @@ def find(engine: Engine, secret: str, session_id: str | None) -> Session | None:
         row = conn.execute(query).first()
     if row is None:
         return None
-    return Session(Account(row.id, row.username, row.role), row.csrf)
+    return Session(Account(row.id, row.username, row.role), row.csrf, id_hash(secret, session_id))
 
 
 def end(engine: Engine, secret: str, session_id: str | None) -> None:

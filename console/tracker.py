@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from console.conversation import Summary, summarize
+from console.pseudonym import Pseudonyms
 
 metadata = sa.MetaData()
 events = sa.Table(
@@ -83,19 +84,27 @@ def senders(engine: Engine, since: float | None = None, until: float | None = No
 
 def activity(
     engine: Engine, since: float | None = None, until: float | None = None
-) -> list[tuple[str, int]]:
-    """(conversation, id of its newest event) with activity in the range, latest first."""
+) -> list[tuple[str, tuple[int, int]]]:
+    """(conversation, (id of its newest event, number of events)) with activity in the range,
+    latest first. The number changes when retention deletes a conversation's old sessions."""
     if not has_events(engine):
         return []
     last = sa.func.max(events.c.timestamp)
-    query = sa.select(events.c.sender_id, sa.func.max(events.c.id).label("last_id"))
+    query = sa.select(
+        events.c.sender_id,
+        sa.func.max(events.c.id).label("last_id"),
+        sa.func.count(events.c.id).label("events"),
+    )
     query = query.group_by(events.c.sender_id)
     if since is not None:
         query = query.having(last >= since)
     if until is not None:
         query = query.having(sa.func.min(events.c.timestamp) < until)
     with engine.connect() as conn:
-        return [(row.sender_id, row.last_id) for row in conn.execute(query.order_by(last.desc()))]
+        return [
+            (row.sender_id, (row.last_id, row.events))
+            for row in conn.execute(query.order_by(last.desc()))
+        ]
 
 
 def summaries(
@@ -105,30 +114,48 @@ def summaries(
 
 
 class SummaryCache:
-    """Summaries kept per conversation until a new event arrives for it.
+    """Summaries kept per conversation until its events change (a new one, or old ones pruned).
 
     Every list view filters all conversations; decoding each event again for every page would
-    grow with the whole history, so only conversations with new events are read again.
+    grow with the whole history, so only conversations with changed events are read again.
+    With `pseudonyms`, a summary is made from the pseudonymised events: its texts (what the
+    list shows and the search looks through) carry placeholders, never the personal values.
     """
 
-    def __init__(self) -> None:
-        self._known: dict[str, tuple[int, Summary]] = {}
+    def __init__(self, pseudonyms: Pseudonyms | None = None) -> None:
+        self.pseudonyms = pseudonyms
+        self._known: dict[str, tuple[tuple[int, int], Summary]] = {}
+        self._by_handle: dict[str, str] = {}
 
     def summaries(
         self, engine: Engine, since: float | None = None, until: float | None = None
     ) -> list[Summary]:
         current = activity(engine, since, until)
-        stale = {sender: last for sender, last in current if self._cached_id(sender) != last}
+        stale = {sender: mark for sender, mark in current if self._cached_mark(sender) != mark}
         loaded = load_events(engine, stale)
-        for sender, last in stale.items():
-            self._known[sender] = (last, summarize(sender, loaded[sender]))
+        for sender, mark in stale.items():
+            found = loaded[sender]
+            if self.pseudonyms is not None:
+                found = self.pseudonyms.pseudonymise(sender, found)
+            summary = summarize(sender, found)
+            if self.pseudonyms is not None:
+                summary.handle = self.pseudonyms.handle(sender)
+                self._by_handle[summary.handle] = sender
+            self._known[sender] = (mark, summary)
         return [self._known[sender][1] for sender, _ in current]
+
+    def sender_of(self, engine: Engine, handle: str) -> str | None:
+        """The conversation a pseudonym names (None when there is none)."""
+        if handle not in self._by_handle and self.pseudonyms is not None:
+            for sender in senders(engine):
+                self._by_handle[self.pseudonyms.handle(sender)] = sender
+        return self._by_handle.get(handle)
 
     def forget(self, sender_ids: Iterable[str]) -> None:
         for sender in sender_ids:
             self._known.pop(sender, None)
 
-    def _cached_id(self, sender_id: str) -> int | None:
+    def _cached_mark(self, sender_id: str) -> tuple[int, int] | None:
         known = self._known.get(sender_id)
         return None if known is None else known[0]
 

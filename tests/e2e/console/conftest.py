@@ -13,6 +13,7 @@ import pytest
 
 from console import accounts
 from console.db import open_console_db
+from console.pseudonym import Pseudonyms
 from tests.e2e.console.console_harness import (
     Console,
     action,
@@ -114,6 +115,10 @@ class Seeded:
     def url(self) -> str:
         return self.console.url
 
+    def handle(self, sender_id: str) -> str:
+        """The pseudonym the console shows for a conversation (console/pseudonym.py)."""
+        return Pseudonyms(self.console.env["CONSOLE_SESSION_SECRET"]).handle(sender_id)
+
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def seeded(
@@ -141,13 +146,16 @@ class Watched:
     page: Any
     dialogs: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
+    # the seeded conversations by the pseudonym the pages show
+    senders: dict[str, str] = field(default_factory=dict)
 
 
 @pytest.fixture
 def watched(browser: Any, seeded: Seeded) -> Iterator[Watched]:
     context = browser.new_context(accept_downloads=True)
     page = context.new_page()
-    result = Watched(page)
+    names = [*seed(seeded.now), "conv-payment"]
+    result = Watched(page, senders={seeded.handle(sender): sender for sender in names})
 
     def on_dialog(dialog: Any) -> None:
         result.dialogs.append(dialog.message)
@@ -160,3 +168,70 @@ def watched(browser: Any, seeded: Seeded) -> Iterator[Watched]:
     # No test may ever make a script run, and nothing may load from another host.
     assert result.dialogs == []
     assert all(url.startswith((seeded.url, "data:")) for url in result.requests), result.requests
+
+
+# --- the privacy, authorisation and audit tests (HTTP only, no browser) ----------------------
+
+SECOND_ADMIN = "adam.admin"
+SECOND_ADMIN_PASSWORD = "second-admin-password-1"
+WHATSAPP_SENDER = "whatsapp:4917612345678"
+VICTIM = "victim-conversation"
+# What the WhatsApp citizen's conversation holds in clear: none of it may reach a page or an
+# export unless an admin revealed the conversation.
+CLEAR_VALUES = (
+    "Erika", "Mustermann", "erika.mustermann@example.org", "4917612345678", "0176 98765432",
+    "98765432", "Bahnhofstraße 12", "35037", "Weidenhäuser Str. 7",
+)  # fmt: skip
+
+
+def privacy_seed(now: float) -> dict[str, list[Any]]:
+    t = now - 1800
+    name = {"entity": "person_name", "value": "Erika Mustermann", "start": 9, "end": 25}
+    email = {"entity": "email", "value": "erika.mustermann@example.org", "start": 0, "end": 28}
+    return {
+        WHATSAPP_SENDER: [
+            user(
+                "Ich heiße Erika Mustermann und wohne in der Bahnhofstraße 12, 35037 Marburg",
+                "bulky_waste", 0.93, t, entities=[name], channel="whatsapp",
+            ),
+            slot("account_holder", "Erika Mustermann", t + 1),
+            slot("waste_address", "Bahnhofstraße 12, 35037 Marburg", t + 2),
+            user("erika.mustermann@example.org", "inform", 0.95, t + 3, entities=[email],
+                 channel="whatsapp"),
+            slot("email", "erika.mustermann@example.org", t + 4),
+            user("Rückruf bitte unter 0176 98765432, sonst Weidenhäuser Str. 7", "inform", 0.9,
+                 t + 5, channel="whatsapp"),
+            bot("Danke, Frau Mustermann. Wir schreiben an erika.mustermann@example.org.", t + 6),
+            bot("Sperrmüll-Anliegen SR-2026-000321 ist eingegangen.", t + 7),
+        ],
+        VICTIM: [user("bitte nicht löschen", "greet", 0.99, t + 10), bot("Hallo!", t + 11)],
+    }  # fmt: skip
+
+
+@dataclass
+class Staffed:
+    """A console over a seeded tracker store whose time the test moves (clock file)."""
+
+    url: str
+    tracker_url: str
+    console_url: str
+    clock_file: Path
+    console: Console
+
+
+@pytest.fixture(scope="session")
+def staffed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Staffed]:
+    folder: Path = tmp_path_factory.mktemp("console-staffed")
+    now = time.time()
+    console_db = f"sqlite:///{folder / 'console.db'}"
+    engine = open_console_db(console_db)
+    accounts.upsert(engine, REVIEWER, REVIEWER_PASSWORD, "reviewer")
+    accounts.upsert(engine, LOCKED, LOCKED_PASSWORD, "reviewer")
+    accounts.upsert(engine, SECOND_ADMIN, SECOND_ADMIN_PASSWORD, "admin")
+    engine.dispose()
+    clock_file = folder / "clock"
+    with database("sqlite", folder, "tracker") as tracker_url:
+        write_conversations(tracker_url, privacy_seed(now))
+        env = console_env(folder, tracker_url, console_db, BUERGERBOT_CLOCK_FILE=str(clock_file))
+        with running_console(folder, env) as console:
+            yield Staffed(console.url, tracker_url, console_db, clock_file, console)

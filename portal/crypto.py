@@ -1,7 +1,10 @@
-"""Encryption at rest for clear IBANs (Fernet: AES-128-CBC + HMAC-SHA256) and code hashing.
+"""Encryption at rest for clear IBANs (Fernet: AES-128-CBC + HMAC-SHA256) and keyed hashes.
 
 Without ``PORTAL_ENCRYPTION_KEY`` a key is generated once and kept in ``$VAR_DIR/keys`` with
-mode 0600, so a restart can still decrypt what was stored before.
+mode 0600, so a restart can still decrypt what was stored before. The keyed hashes (signing
+codes, request fingerprints) use keys derived from it, one per purpose: a database copy without
+the key cannot be searched by brute force (a German IBAN has about 10^10 candidates once the
+bank code is known, which an unkeyed SHA-256 gives away in seconds).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ class Vault:
     def __init__(self, key: bytes) -> None:
         self._fernet = Fernet(key)
         self._mac_key = hashlib.sha256(b"signing-code:" + key).digest()
+        self._fingerprint_key = hashlib.sha256(b"request-fingerprint:" + key).digest()
 
     def encrypt(self, clear: str) -> str:
         return self._fernet.encrypt(clear.encode()).decode("ascii")
@@ -35,6 +39,10 @@ class Vault:
         """Keyed hash of a signing code, bound to its mandate."""
         message = f"{mandate_id}:{code}".encode()
         return hmac.new(self._mac_key, message, hashlib.sha256).hexdigest()
+
+    def request_fingerprint(self, canonical: str) -> str:
+        """HMAC-SHA256 (hex, 64 characters) of a normalised request, for idempotency records."""
+        return hmac.new(self._fingerprint_key, canonical.encode(), hashlib.sha256).hexdigest()
 
     def code_matches(self, mandate_id: str, code: str, stored_hash: str) -> bool:
         return hmac.compare_digest(self.code_hash(mandate_id, code), stored_hash)

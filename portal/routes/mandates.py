@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import hashlib
 import json
 import logging
 import re
@@ -69,12 +68,29 @@ def _draft(request: Request, body: schemas.MandateCreate, key: str) -> mandate_f
         raise validation_problem(errors)
     assert consent is not None
     mandate_flow.check_required_for_country(iban[:2], body.bic, body.debtor_address)
-    canonical = json.dumps(body.dict(), sort_keys=True, ensure_ascii=False)
+    kassenzeichen, amount_cents = kz.validate(body.kassenzeichen), cents(body.amount)
+    # The same request however it is written: the IBAN compact, the amount in cents, white
+    # space collapsed. Keyed (PORTAL_ENCRYPTION_KEY), so the record gives nothing away.
+    normalised = {
+        **body.dict(),
+        "kassenzeichen": kassenzeichen,
+        "amount": amount_cents,
+        "account_holder": " ".join(body.account_holder.split()),
+        "iban": iban,
+        "email": email,
+        "bic": body.bic.replace(" ", "").upper() if body.bic else None,
+        "debtor_address": (
+            {k: " ".join(str(v).split()) for k, v in body.debtor_address.dict().items()}
+            if body.debtor_address
+            else None
+        ),
+    }
+    canonical = json.dumps(normalised, sort_keys=True, ensure_ascii=False, default=str)
     return mandate_flow.Draft(
         key=key,
-        request_hash=hashlib.sha256(canonical.encode()).hexdigest(),
-        kassenzeichen=kz.validate(body.kassenzeichen),
-        amount_cents=cents(body.amount),
+        request_hash=portal(request).vault.request_fingerprint(canonical),
+        kassenzeichen=kassenzeichen,
+        amount_cents=amount_cents,
         account_holder=body.account_holder.strip(),
         iban=iban,
         iban_masked=iban_rules.mask(iban),

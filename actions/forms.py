@@ -192,6 +192,11 @@ class Form(FormValidationAction):
         """What the form does once the message's values are in (a lookup, a reset)."""
         return {}
 
+    def waiting(self, turn: Turn) -> bool:
+        """Whether the form waits for something outside the chat (a login at the portal): then
+        a message without progress gets no summary, only the cap still ends the form."""
+        return False
+
     def stop(self, turn: Turn) -> dict[str, Any]:
         """Slot values that end the form after too many messages without progress."""
         turn.stopped = True
@@ -274,6 +279,8 @@ class Form(FormValidationAction):
             turn.say("utter_form_stuck", **contact)
             return self.stop(turn)
         said = {str(message.get("response")) for message in turn.dispatcher.messages}
+        if self.waiting(turn):
+            return {}
         if repeats >= REPEATS_BEFORE_SUMMARY and not said & self.no_summary_after:
             turn.say("utter_form_summary", **self._summary(turn), **contact)
         return {}

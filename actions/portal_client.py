@@ -158,6 +158,33 @@ class Mandate:
     code_expires_at: str | None = None
     first_collection_date: date | None = None
     document_url: str | None = None
+    # How the city's policy (the portal's data/signing.yml) lets this mandate be signed, and the
+    # level of assurance a login must reach. A portal that does not say allows the e-mail code.
+    signing_methods: tuple[str, ...] = ("email_code",)
+    required_level: str | None = None
+
+
+@dataclass(frozen=True)
+class SigningSession:
+    """A login at the citizen's user account (BundID / Servicekonto) that the portal runs.
+
+    ``url`` is set only in the answer that created it: a short-lived, single-use page.
+    """
+
+    id: str
+    status: str  # "pending" | "completed" | "failed" | "expired"
+    purpose: str | None = None  # "sign_mandate" | "revoke_mandate" | "order_certificate"
+    subject_id: str | None = None
+    url: str | None = None
+    expires_at: datetime | None = None
+    required_level: str | None = None
+    level: str | None = None  # the level the login reached ("substantial" | "high")
+    signer_name: str | None = None
+    failure: str | None = None  # "name_mismatch" | "level_too_low" | "cancelled" | …
+
+    def __repr__(self) -> str:
+        # The URL opens a login for this conversation's subject: never into a log line.
+        return f"SigningSession(id={self.id!r}, status={self.status!r}, failure={self.failure!r})"
 
 
 @dataclass(frozen=True)
@@ -344,9 +371,38 @@ class PortalClient:
             _mandate, await self._json("GET", f"/api/v1/mandates/{mandate_id}", retry=True)
         )
 
-    async def revoke_mandate(self, mandate_id: str) -> Mandate:
-        data = await self._json("POST", f"/api/v1/mandates/{mandate_id}/revoke", retry=False)
-        return _parse(_mandate, data)
+    async def revoke_mandate(
+        self, mandate_id: str, signing_session_id: str | None = None
+    ) -> Mandate:
+        """Revoke; ``signing_session_id`` names the completed login the city's policy needs."""
+        body = {"signing_session_id": signing_session_id} if signing_session_id else None
+        path = f"/api/v1/mandates/{mandate_id}/revoke"
+        return _parse(_mandate, await self._json("POST", path, json=body, retry=False))
+
+    async def create_signing_session(
+        self,
+        purpose: str,
+        subject_id: str,
+        conversation_id: str,
+        output_channel: str,
+        language: str,
+    ) -> SigningSession:
+        """A login link for one subject (a mandate, a request) and this conversation; the portal
+        tells the conversation through Rasa (intent ``signing_finished``) when it is over.
+        Not retried: each call makes a new single-use link."""
+        body = {
+            "purpose": purpose,
+            "subject_id": subject_id,
+            "conversation_id": conversation_id,
+            "output_channel": output_channel,
+            "language": language,
+        }
+        data = await self._json("POST", "/api/v1/signing-sessions", json=body, retry=False)
+        return _parse(_signing_session, data)
+
+    async def get_signing_session(self, session_id: str) -> SigningSession:
+        data = await self._json("GET", f"/api/v1/signing-sessions/{session_id}", retry=True)
+        return _parse(_signing_session, data)
 
     async def mandate_document(self, mandate_id: str) -> bytes:
         path = f"/api/v1/mandates/{mandate_id}/document"
@@ -418,6 +474,24 @@ def _mandate(data: dict[str, Any]) -> Mandate:
         code_expires_at=data.get("code_expires_at"),
         first_collection_date=_date(data.get("first_collection_date")),
         document_url=data.get("document_url"),
+        signing_methods=tuple(str(m) for m in data.get("signing_methods") or ("email_code",)),
+        required_level=data.get("required_level"),
+    )
+
+
+def _signing_session(data: dict[str, Any]) -> SigningSession:
+    expires = data.get("expires_at")
+    return SigningSession(
+        id=str(data["id"]),
+        status=str(data.get("status") or "pending"),
+        purpose=data.get("purpose"),
+        subject_id=None if data.get("subject_id") is None else str(data["subject_id"]),
+        url=data.get("url"),
+        expires_at=_datetime(str(expires)) if expires else None,
+        required_level=data.get("required_level"),
+        level=data.get("level"),
+        signer_name=data.get("signer_name"),
+        failure=data.get("failure"),
     )
 
 

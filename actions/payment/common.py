@@ -54,6 +54,11 @@ STATE_SLOTS = (
     "mandate_first_collection",
     "mandate_document_url",
     "revoke_confirmation",
+    # the login at the citizen's user account (actions/signing.py)
+    "signing_session_id",
+    "signing_methods",
+    "signing_level",
+    "online_id_login",
 )
 ALL_SLOTS = FORM_SLOTS + NON_EEA_SLOTS + STATE_SLOTS
 

@@ -16,6 +16,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import signing
 from actions.city import data_dir
 from actions.payment import common
 
@@ -72,4 +73,33 @@ class ActionAskMandateConsent(Action):
             amount=common.format_amount(amount, lang) if amount else "",
             email=tracker.get_slot("email") or "",
         )
+        return []
+
+
+class ActionAskSignatureCode(Action):
+    """The signing step's question: the login (BundID / online ID card) and, where the city's
+    policy allows it for the amount, the code from the e-mail; while a login is open, that the
+    chat waits for it (with a button for a new link)."""
+
+    def name(self) -> str:
+        return "action_ask_signature_code"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        if signing.started_this_turn(tracker):
+            return []  # the link just went out; it says what to do
+        allowed = signing.methods(tracker)
+        code = signing.EMAIL_CODE in allowed
+        if signing.pending(tracker):
+            dispatcher.utter_message(
+                response="utter_signing_waiting_or_code" if code else "utter_signing_waiting"
+            )
+        elif signing.BUNDID in allowed:
+            dispatcher.utter_message(
+                response="utter_ask_signature_code_or_login" if code else "utter_ask_login",
+                email=tracker.get_slot("email") or "",
+            )
+        else:
+            dispatcher.utter_message(response="utter_ask_signature_code")
         return []

@@ -13,6 +13,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import signing
 from actions.payment import common
 from actions.portal_client import DEFAULT_URL
 
@@ -45,6 +46,14 @@ class ActionPaymentSubmit(Action):
         reference = tracker.get_slot("mandate_reference")
         if reference and tracker.get_slot("signature_code") == "signed":
             lang = common.language(tracker)
+            level = tracker.get_slot(signing.LEVEL_SLOT)
+            if level:
+                # Signed with a login: what it proved comes first.
+                dispatcher.utter_message(
+                    response="utter_signed_with_login",
+                    method=signing.method_name(level, lang),
+                    level=signing.level_name(level, lang),
+                )
             first = tracker.get_slot("mandate_first_collection")
             shared = {
                 "mandate_reference": reference,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from actions import iban_vault
+from actions import iban_vault, signing
 from actions.forms import Field, Turn, Update
 from actions.payment import common, mandate
 from actions.payment.extract import (
@@ -100,7 +100,17 @@ def signing_code_text(text: str, turn: Turn) -> str | None:
 async def signature_code(value: str, turn: Turn) -> Update:
     if not turn.slot("mandate_id"):
         return Update(signature_code=value)
-    code = code_validator.validate(find_signing_code(value) or value)
+    typed = find_signing_code(value)
+    if typed is None and (
+        signing.pending(turn.tracker) or signing.EMAIL_CODE not in signing.methods(turn.tracker)
+    ):
+        # Waiting for the login ("fertig", "ok"): no code was meant, nothing to complain about.
+        return Update()
+    if signing.EMAIL_CODE not in signing.methods(turn.tracker):
+        # The city's policy wants a login for this mandate; the portal would refuse the code.
+        turn.say("utter_signing_code_not_allowed")
+        return Update(signature_code=None)
+    code = code_validator.validate(typed or value)
     return Update(
         {"signature_code": value, **await mandate.sign(code, turn.dispatcher, turn.tracker)}
     )
@@ -108,6 +118,8 @@ async def signature_code(value: str, turn: Turn) -> Update:
 
 class ValidatePaymentForm(InvoiceForm):
     form = "payment_form"
+    # A login's outcome is news of its own: no summary of the form beside it.
+    no_summary_after = InvoiceForm.no_summary_after | signing.OUTCOME_RESPONSES
     fields = (
         *InvoiceForm.fields,
         Field(
@@ -126,6 +138,9 @@ class ValidatePaymentForm(InvoiceForm):
         # "123456" may be classified as anything; a six-digit run is the code.
         Field("signature_code", signature_code, find=find_signing_code, text=signing_code_text),
     )
+
+    def waiting(self, turn: Turn) -> bool:
+        return signing.pending(turn.tracker) is not None  # the login at the portal
 
     def required(self, turn: Turn) -> list[str]:
         slots = [s for s in super().required(turn) if s not in common.NON_EEA_SLOTS]
@@ -147,10 +162,28 @@ class ValidatePaymentForm(InvoiceForm):
     async def after(self, turn: Turn) -> dict[str, Any]:
         found = await super().after(turn)
         turn.tracker.slots.update(found)
+        login = await _login_step(turn)
+        if login:
+            turn.tracker.slots.update(login)
+            return {**found, **login}
         if not _consent_outdated(turn.before, turn.tracker.slots):
             return found
         # The citizen consented to other data than now: ask again, and make a new mandate.
         return {**found, **_NEW_CONSENT, "signature_code": None}
+
+
+async def _login_step(turn: Turn) -> dict[str, Any]:
+    """At the signing step: the citizen chose the login, or a login may be over (the portal's
+    ``signing_finished``, or any message while one is pending)."""
+    if turn.activating or not turn.slot("mandate_id") or turn.slot("signature_code") == "signed":
+        return {}
+    if turn.slot("payment_stop"):
+        return {}
+    if turn.intent == signing.CHOOSE_INTENT:
+        return await mandate.start_login(turn.dispatcher, turn.tracker)
+    if signing.pending(turn.tracker) or turn.intent == signing.FINISHED_INTENT:
+        return await mandate.after_login(turn.dispatcher, turn.tracker)
+    return {}
 
 
 def _consent_outdated(before: dict[str, Any], after: dict[str, Any]) -> bool:

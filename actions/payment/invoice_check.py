@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import signing
 from actions.forms import Field, Form, Turn
 from actions.payment import common
 from actions.payment.extract import find_amount, find_iban, find_kassenzeichen
@@ -117,6 +118,8 @@ class InvoiceForm(Form):
     )
     state_slots = common.ALL_SLOTS
     free_text_intents = common.FREE_TEXT_INTENTS
+    # The login's choice and end are handled by the flows themselves, never read as a value.
+    ignored_intents = frozenset({"cancel", *signing.SIGNING_INTENTS})
     correction_words = "invoice_correction"
     # A miss counts on its own (three send to a person): no summary beside it.
     no_summary_after = frozenset({"utter_invoice_not_found", "utter_invoice_not_found_human"})

@@ -18,7 +18,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import iban_vault
+from actions import iban_vault, signing
 from actions.payment import common
 from actions.payment.consent import CONSENT_TEXT_VERSION
 from actions.payment.invoice_check import throttled, unavailable
@@ -35,6 +35,7 @@ from actions.portal_client import (
 )
 
 FORM_NAME = "payment_form"
+SIGN_PURPOSE = "sign_mandate"
 # Portal field -> the form's slot, for 422 answers naming a field.
 PORTAL_FIELDS = {
     "kassenzeichen": "kassenzeichen",
@@ -102,8 +103,63 @@ async def create(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str
         return throttled(error, dispatcher)
     except PortalError as error:
         return unavailable(error, dispatcher, tracker)
-    dispatcher.utter_message(response="utter_signing_code_sent", email=tracker.get_slot("email"))
-    return {"mandate_consent": True, "mandate_id": common.mandate_slot(mandate.id)}
+    created = {
+        "mandate_consent": True,
+        "mandate_id": common.mandate_slot(mandate.id),
+        signing.METHODS_SLOT: list(mandate.signing_methods),
+    }
+    if signing.EMAIL_CODE in mandate.signing_methods:
+        # The portal mailed a code; the question offers the login beside it where allowed.
+        dispatcher.utter_message(
+            response="utter_signing_code_sent", email=tracker.get_slot("email")
+        )
+        return created
+    # The city's policy wants a login for this mandate: the link goes out at once.
+    link = await signing.start(SIGN_PURPOSE, mandate.id, "utter_signing_link", dispatcher, tracker)
+    return {**created, **(link or {})}
+
+
+async def start_login(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+    """The citizen chose the login (or asked for a new link): a new single-use link."""
+    if signing.BUNDID not in signing.methods(tracker):
+        dispatcher.utter_message(response="utter_signing_login_not_offered")
+        return {}
+    mandate_id = common.mandate_from_slot(tracker.get_slot("mandate_id"))
+    link = await signing.start(SIGN_PURPOSE, mandate_id, "utter_signing_link", dispatcher, tracker)
+    return link or {}
+
+
+async def after_login(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+    """Read the login's outcome: signed (the confirmation follows), failed (said why; nothing
+    signed, a new link or the code where allowed), or still open (nothing to say)."""
+    mandate_id = common.mandate_from_slot(tracker.get_slot("mandate_id"))
+    result = await signing.outcome(SIGN_PURPOSE, mandate_id, tracker)
+    if result.verdict == "failed":
+        failure = signing.tell_failure(result, dispatcher, tracker, SIGN_PURPOSE)
+        if failure == "name_mismatch":
+            # Only the account holder may sign; the portal created nothing: start again.
+            return {signing.SESSION_SLOT: None, **common.stop("name_mismatch")}
+        return {signing.SESSION_SLOT: None}
+    if result.verdict != "completed" or result.session is None:
+        # Still open (or the portal could not say): the form keeps waiting and says so.
+        return {signing.SESSION_SLOT: tracker.get_slot(signing.SESSION_SLOT)}
+    try:
+        signed = await get_portal_client().get_mandate(mandate_id)
+    except PortalError as error:
+        return unavailable(error, dispatcher, tracker)
+    if signed.status != "active" or not signed.mandate_reference:
+        # The login went through, yet the portal did not activate the mandate: say only that.
+        dispatcher.utter_message(response="utter_signing_rejected", **common.contact(tracker))
+        return common.stop("not_pending")
+    first = signed.first_collection_date
+    return {
+        "signature_code": "signed",
+        "mandate_reference": signed.mandate_reference,
+        "mandate_first_collection": first.isoformat() if first else None,
+        "mandate_document_url": signed.document_url,
+        signing.SESSION_SLOT: None,
+        signing.LEVEL_SLOT: result.session.level,
+    }
 
 
 def _rejected_fields(error: PortalRejected, dispatcher: CollectingDispatcher) -> dict[str, Any]:

@@ -11,17 +11,32 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from actions import keywords
+from actions import keywords, signing
 from actions.forms import Unconfirmed
-from actions.portal_client import AppointmentSlot, PortalError, get_portal_client
+from actions.portal_client import (
+    AppointmentSlot,
+    PortalError,
+    SigningSession,
+    get_portal_client,
+)
 from actions.services import checks, dates, streets
 from actions.services.catalogue import load_catalogue
-from actions.services.form_base import TIMEZONE, Field, ServiceForm, Turn, confirmed
+from actions.services.form_base import (
+    CONTROL_INTENTS,
+    TIMEZONE,
+    Field,
+    ServiceForm,
+    Turn,
+    confirmed,
+)
 from actions.services.text import contains_words
+from actions.signing import LoginForm
 from rules import email as email_validator
 from rules.errors import InputError
 
+CERTIFICATE_PURPOSE = "order_certificate"
 _TIME = re.compile(r"\b([01]?[0-9]|2[0-3])[:.]([0-5][0-9])\b(?!\.)")
 
 
@@ -93,7 +108,10 @@ def certificate_fee(kind: str, number: int) -> Decimal:
     return first + further * (number - 1)
 
 
-class ValidateCertificateForm(ServiceForm):
+class ValidateCertificateForm(LoginForm, ServiceForm):
+    """A civil-status certificate holds personal data: after the summary's yes the citizen logs
+    in at the city's level, and the order names that login (``actions/signing.py``)."""
+
     form = "certificate_form"
     fields = (
         Field("certificate_type", certificate_type, "certificate_type"),
@@ -103,7 +121,27 @@ class ValidateCertificateForm(ServiceForm):
         Field("certificate_copies", copies),
         Field("certificate_address", postal_address),
         Field("certificate_confirm", confirmed, confirm=True),
+        signing.LOGIN_FIELD,
     )
+    ignored_intents = CONTROL_INTENTS | signing.SIGNING_INTENTS
+    state_slots = signing.SIGNING_SLOTS
+    login_purpose = CERTIFICATE_PURPOSE
+    login_after = "certificate_confirm"
+    login_link = "utter_login_link_certificate"
+    no_summary_after = signing.OUTCOME_RESPONSES
+
+    def login_subject(self, turn: Turn) -> str | None:
+        # The order does not exist before the login; the portal binds the login to the kind
+        # of certificate and this conversation, and the order names the login.
+        kind = turn.slot("certificate_type")
+        return f"certificate:{kind}" if kind else None
+
+    def login_name_mismatch(self, turn: Turn) -> dict[str, Any]:
+        return {"certificate_confirm": None}
+
+    async def login_completed(self, session: SigningSession, turn: Turn) -> dict[str, Any]:
+        # The session id stays for action_submit_service_request, which files the order.
+        return {signing.LOGIN_SLOT: "done"}
 
 
 # ---------------------------------------------------------------- bulky waste

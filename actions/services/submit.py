@@ -16,6 +16,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import signing
 from actions.city import load_city
 from actions.forms import READBACK_VALUE
 from actions.language import current_language
@@ -35,8 +36,13 @@ FORM_FIELDS: dict[str, tuple[str, ...]] = {
         forms.ValidateBookAppointmentForm,
     )
 }
-# The forms' values and an address waiting to be confirmed (READBACK_VALUE): forgotten at the end.
-ALL_SLOTS = (*(slot for slots in FORM_FIELDS.values() for slot in slots), READBACK_VALUE)
+# The forms' values, an address waiting to be confirmed (READBACK_VALUE) and the login of a
+# certificate order: forgotten at the end.
+ALL_SLOTS = (
+    *(slot for slots in FORM_FIELDS.values() for slot in slots),
+    READBACK_VALUE,
+    *signing.SIGNING_SLOTS,
+)
 MAX_BUTTONS = 6
 
 
@@ -121,6 +127,9 @@ class ActionSubmitServiceRequest(Action):
     ) -> str | None:
         kind, fields = payload(form, slots)
         fields.update(conversation_id=tracker.sender_id[:128], channel=_channel(tracker))
+        login = signing.pending(tracker)
+        if form == "certificate_form" and login:
+            fields["signing_session_id"] = login  # the login that allows this order
         try:
             created = await get_portal_client().create_service_request(kind, fields)
         except Conflict:

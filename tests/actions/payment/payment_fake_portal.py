@@ -26,6 +26,11 @@ class FakePortal:
     down: bool = False
     throttle_after: int | None = None
     misses: int = 0
+    # The city's signing policy as the portal tells it at mandate creation (None: not said,
+    # as before issue 15), and whether a revocation needs a completed login.
+    signing_methods: list[str] | None = None
+    revoke_needs_login: bool = False
+    sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def add_invoice(self, kassenzeichen: str, amount: str, **extra: Any) -> None:
         self.invoices[kassenzeichen] = {
@@ -52,6 +57,11 @@ class FakePortal:
             return self._lookup(body)
         if path == "/api/v1/mandates" and request.method == "POST":
             return self._create(body, request.headers["Idempotency-Key"])
+        if path == "/api/v1/signing-sessions" and request.method == "POST":
+            return self._new_session(body)
+        if path.startswith("/api/v1/signing-sessions/"):
+            session = self.sessions.get(path.split("/")[-1])
+            return _problem(404) if session is None else httpx.Response(200, json=session)
         if path.endswith("/resend-code"):
             mandate = self.mandates[path.split("/")[-2]]
             mandate["expired"] = False
@@ -59,7 +69,7 @@ class FakePortal:
         if path.endswith("/sign"):
             return self._sign(path.split("/")[-2], body)
         if path.endswith("/revoke"):
-            return self._revoke(path.split("/")[-2])
+            return self._revoke(path.split("/")[-2], body)
         if path.startswith("/api/v1/mandates/"):
             return httpx.Response(200, json=self._public(self.mandates[path.split("/")[-1]]))
         return _problem(404)
@@ -93,6 +103,8 @@ class FakePortal:
             **self._public(self.mandates[mandate_id]),
             "code_expires_at": "2026-11-28T06:00:00Z",
         }
+        if self.signing_methods is not None:
+            answer.update(signing_methods=self.signing_methods, required_level="high")
         self.keys[key] = (json.dumps(body, sort_keys=True), answer)
         return httpx.Response(201, json=answer)
 
@@ -100,6 +112,8 @@ class FakePortal:
         mandate = self.mandates[mandate_id]
         if mandate["status"] != "pending_signature":
             return _problem(409)
+        if self.signing_methods is not None and "email_code" not in self.signing_methods:
+            return _problem(403)
         if mandate.get("expired"):
             return _problem(422, code_expired=True, mandate_status=mandate["status"])
         if body["code"] != CODE:
@@ -109,9 +123,7 @@ class FakePortal:
             return _problem(
                 422, attempts_left=mandate["attempts"], mandate_status=mandate["status"]
             )
-        mandate.update(status="active", mandate_reference=f"{mandate['kassenzeichen']}-01")
-        invoice = self.invoices[mandate["kassenzeichen"]]
-        invoice.update(payment_state="direct_debit", active_mandate_id=mandate_id)
+        self._activate(mandate)
         return httpx.Response(
             200,
             json={
@@ -127,16 +139,71 @@ class FakePortal:
             },
         )
 
-    def _revoke(self, mandate_id: str) -> httpx.Response:
+    def _activate(self, mandate: dict[str, Any]) -> None:
+        mandate.update(
+            status="active",
+            mandate_reference=f"{mandate['kassenzeichen']}-01",
+            first_collection_date="2026-12-15",
+            document_url=f"/api/v1/mandates/{mandate['id']}/document",
+        )
+        invoice = self.invoices[mandate["kassenzeichen"]]
+        invoice.update(payment_state="direct_debit", active_mandate_id=mandate["id"])
+
+    def _revoke(self, mandate_id: str, body: dict[str, Any]) -> httpx.Response:
         mandate = self.mandates[mandate_id]
         if mandate["status"] != "active":
             return _problem(409)
+        session = self.sessions.get(str(body.get("signing_session_id")))
+        if self.revoke_needs_login and (session is None or session["status"] != "completed"):
+            return _problem(403)
         mandate["status"] = "revoked"
         return httpx.Response(200, json=self._public(mandate))
 
+    def _new_session(self, body: dict[str, Any]) -> httpx.Response:
+        session_id = f"ab{len(self.sessions) + 1}cd"
+        self.sessions[session_id] = {
+            "id": session_id,
+            "status": "pending",
+            "purpose": body["purpose"],
+            "subject_id": body["subject_id"],
+            "conversation_id": body["conversation_id"],
+            "output_channel": body["output_channel"],
+            "language": body["language"],
+            "level": None,
+            "signer_name": None,
+            "failure": None,
+        }
+        return httpx.Response(
+            201,
+            json={
+                "id": session_id,
+                "url": f"http://portal.test/signing/{session_id}?t=once",
+                "expires_at": "2026-11-28T06:10:00Z",
+                "required_level": "high",
+            },
+        )
+
+    def finish(self, session_id: str, *, failure: str | None = None, level: str = "high") -> None:
+        """The citizen's login at the IdP ends (what the real portal does at /saml/acs)."""
+        session = self.sessions[session_id]
+        if failure is None:
+            session.update(status="completed", level=level, signer_name="Erika Mustermann")
+            if session["purpose"] == "sign_mandate":
+                self._activate(self.mandates[session["subject_id"]])
+        else:
+            session.update(status="expired" if failure == "expired" else "failed", failure=failure)
+
     @staticmethod
     def _public(mandate: dict[str, Any]) -> dict[str, Any]:
-        keys = ("id", "status", "iban_masked", "kassenzeichen", "mandate_reference")
+        keys = (
+            "id",
+            "status",
+            "iban_masked",
+            "kassenzeichen",
+            "mandate_reference",
+            "first_collection_date",
+            "document_url",
+        )
         return {key: mandate.get(key) for key in keys}
 
     def created(self) -> list[dict[str, Any]]:

@@ -18,15 +18,24 @@ import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.payment.consent import ActionAskMandateConsent
+from actions.payment.consent import ActionAskMandateConsent, ActionAskSignatureCode
 from actions.portal_client import PortalClient, set_portal_client
+from actions.signing import ActionAskOnlineIdLogin
 
-DOMAIN_FILE = Path(__file__).resolve().parents[3] / "bot" / "domain" / "payment.yml"
-ASK_ACTIONS: dict[str, Action] = {"mandate_consent": ActionAskMandateConsent()}
+DOMAIN_FOLDER = Path(__file__).resolve().parents[3] / "bot" / "domain"
+DOMAIN_FILE = DOMAIN_FOLDER / "payment.yml"
+ASK_ACTIONS: dict[str, Action] = {
+    "mandate_consent": ActionAskMandateConsent(),
+    "signature_code": ActionAskSignatureCode(),
+    "online_id_login": ActionAskOnlineIdLogin(),
+}
 
 
 def load_domain() -> dict[str, Any]:
     domain: dict[str, Any] = yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8"))
+    signing = yaml.safe_load((DOMAIN_FOLDER / "signing.yml").read_text(encoding="utf-8"))
+    domain["slots"].update(signing["slots"])
+    domain["responses"].update(signing["responses"])
     domain["slots"]["language"] = {"type": "categorical", "mappings": [{"type": "custom"}]}
     return domain
 
@@ -46,6 +55,7 @@ class Conversation:
             {"event": "active_loop", "name": self.form_name, "timestamp": time.time()}
         ]
         self.slot_events: list[dict[str, Any]] = []
+        self.turn_events: list[dict[str, Any]] = []  # this turn's slot events, after its message
         self.active = True
         self.bot: list[dict[str, Any]] = []  # every message the citizen saw, in order
         self.user_messages = 0
@@ -70,6 +80,7 @@ class Conversation:
         events = [
             *self.events,
             user,
+            *self.turn_events,
             {"event": "slot", "name": "requested_slot", "value": self.slots.get("requested_slot")},
             {"event": "action", "name": self.form_name},
         ]
@@ -89,6 +100,8 @@ class Conversation:
         self.user_messages += 1
         found = [{"entity": name, "value": value} for name, value in entities.items()]
         before = len(self.bot)
+        self.events.extend(e for e in self.turn_events if e["name"] != "requested_slot")
+        self.turn_events = []
         asyncio.run(self._turn(text, intent, found))
         self.activating = False
         return [str(message.get("response")) for message in self.bot[before:]]
@@ -156,6 +169,7 @@ class Conversation:
             if event["event"] == "slot":
                 self.slots[event["name"]] = event["value"]
                 self.slot_events.append(event)
+                self.turn_events.append(event)
                 if event["name"] == "requested_slot":  # as in Rasa's tracker: forms count on it
                     self.events.append(event)
 

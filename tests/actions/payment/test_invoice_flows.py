@@ -62,7 +62,17 @@ def test_revocation_after_the_check_and_a_confirmation(portal: FakePortal) -> No
     assert talk.slots["mandate_reference"] == "4100.2026.0001-01"
     assert talk.slots["iban"] == "DE89 **** **** **** **30 00"
     assert portal.mandates["m1"]["status"] == "active"  # not before the yes
-    assert talk.say("ja", intent="affirm") == ["utter_mandate_revoked"]
+    portal.revoke_needs_login = True
+    # The yes sends a login link (issue 15): only the signer or the account holder may revoke.
+    assert talk.say("ja", intent="affirm") == ["utter_login_link_revoke"]
+    assert portal.mandates["m1"]["status"] == "active"  # not before the login
+    (session,) = portal.sessions.values()
+    assert (session["purpose"], session["subject_id"]) == ("revoke_mandate", "m1")
+    portal.finish(session["id"])
+    replies = talk.say(
+        "EXTERNAL: signing_finished", intent="signing_finished", signing_session_id=session["id"]
+    )
+    assert replies == ["utter_mandate_revoked"]
     assert portal.mandates["m1"]["status"] == "revoked"
     assert not talk.active
 

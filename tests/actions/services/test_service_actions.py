@@ -15,6 +15,7 @@ from actions.services.faq import ActionAnswerFaq
 from actions.services.feedback import ActionFeedbackDone
 from actions.services.status import ActionCheckStatus
 from actions.services.submit import ActionSubmitServiceRequest
+from actions.signing import encode
 
 BULKY = {
     "waste_address": "Ketzerbach 12",
@@ -82,10 +83,27 @@ def test_certificate_payload_carries_the_fee(portal: FakePortal) -> None:
         "certificate_copies": 2.0,
         "certificate_address": "Markt 9, 35037 Marburg",
         "certificate_confirm": True,
+        "online_id_login": "done",
+        "signing_session_id": encode("s-42"),
     }
     run(ActionSubmitServiceRequest(), tracker(slots=slots, events=ended("certificate_form")))
     body = portal.sent[-1][2]
     assert body["fee"] == "18.00" and body["copies"] == 2
+    assert body["signing_session_id"] == "s-42"  # the login that allows the order (issue 15)
+
+
+def test_no_certificate_is_ordered_without_the_login(portal: FakePortal) -> None:
+    slots = {
+        "certificate_type": "eheurkunde",
+        "certificate_person": "Erika Mustermann",
+        "certificate_event_date": "1999-05-01",
+        "certificate_event_place": "Marburg",
+        "certificate_copies": 1.0,
+        "certificate_address": "Markt 9, 35037 Marburg",
+        "certificate_confirm": True,
+    }
+    run(ActionSubmitServiceRequest(), tracker(slots=slots, events=ended("certificate_form")))
+    assert portal.sent == []
 
 
 def test_portal_down_files_nothing_and_asks_no_feedback(portal: FakePortal) -> None:

@@ -410,6 +410,46 @@ def list_messages(to: str, body: str, choices: Sequence[Choice]) -> list[dict[st
     return messages
 
 
+CTA_DISPLAY_LIMIT = 20  # display_text of a call-to-action URL button
+
+
+def link_button(button: Mapping[str, Any]) -> str | None:
+    """The address a button opens, or None for a button that answers the assistant.
+
+    >>> link_button({"title": "Anmelden", "url": "https://portal.example/signing/x"})
+    'https://portal.example/signing/x'
+    >>> link_button({"title": "Ja", "payload": "/affirm"}) is None
+    True
+    """
+    url = button.get("url")
+    return str(url) if isinstance(url, str) and url.startswith(("https://", "http://")) else None
+
+
+def cta_url_message(to: str, body: str, title: str, url: str) -> dict[str, Any]:
+    """An interactive call-to-action message: one button that opens `url` (the signing link)
+    instead of sending a reply; WhatsApp shows the link's host under it.
+
+    >>> m = cta_url_message("49151", "Bitte anmelden.", "Mit BundID / Online-Ausweis", "https://p/s")
+    >>> m["interactive"]["type"], m["interactive"]["action"]["parameters"]
+    ('cta_url', {'display_text': 'Mit BundID…', 'url': 'https://p/s'})
+    """
+    return envelope(
+        to,
+        "interactive",
+        {
+            "type": "cta_url",
+            "body": {"text": body},
+            "action": {
+                "name": "cta_url",
+                "parameters": {
+                    "display_text": shorten(title, CTA_DISPLAY_LIMIT),
+                    "url": url,
+                },
+            },
+        },
+    )
+
+
 def button_messages(
     to: str, text: str, buttons: Sequence[Mapping[str, Any]]
 ) -> list[dict[str, Any]]:
@@ -424,6 +464,17 @@ def button_messages(
     >>> [len(m["interactive"]["action"]["sections"][0]["rows"]) for m in many]
     [10, 2]
     """
+    links = [(button, url) for button in buttons if (url := link_button(button))]
+    if links:
+        # A link opens a page, it must not come back as a reply: one cta_url message per link
+        # (WhatsApp allows one URL button per message), the other buttons after them.
+        lead, body = _body_and_lead(to, text)
+        first, *more = links
+        sent = [*lead, cta_url_message(to, body, str(first[0].get("title") or ""), first[1])]
+        for button, url in more:
+            sent.append(cta_url_message(to, MORE_OPTIONS, str(button.get("title") or ""), url))
+        rest = [button for button in buttons if not link_button(button)]
+        return sent + (button_messages(to, MORE_OPTIONS, rest) if rest else [])
     choices = choices_of(buttons)
     if not choices:
         return text_messages(to, text)

@@ -1,11 +1,13 @@
 """`python -m console` serves the staff console at CONSOLE_PORT;
-`python -m console retention --days 90 [--dry-run]` deletes old conversations.
+`python -m console retention [--days 90] [--access-log-days 365] [--dry-run]` deletes old
+conversation sessions and access log entries (console/retention.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 
 from bot.web import serve
@@ -26,17 +28,43 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m console")
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("serve", help="run the console (the default)")
-    keep = commands.add_parser("retention", help="delete conversations older than N days")
-    keep.add_argument("--days", type=int, default=retention.DEFAULT_DAYS)
+    keep = commands.add_parser(
+        "retention", help="delete conversation sessions and access log entries older than N days"
+    )
+    keep.add_argument(
+        "--days",
+        type=int,
+        default=_days_setting("CONSOLE_RETENTION_DAYS", retention.DEFAULT_DAYS),
+        help="conversation sessions (default: CONSOLE_RETENTION_DAYS, else 90)",
+    )
+    keep.add_argument(
+        "--access-log-days",
+        type=int,
+        default=_days_setting(
+            "CONSOLE_ACCESS_LOG_RETENTION_DAYS", retention.DEFAULT_ACCESS_LOG_DAYS
+        ),
+        help="access log entries (default: CONSOLE_ACCESS_LOG_RETENTION_DAYS, else 365)",
+    )
     keep.add_argument("--dry-run", action="store_true", help="only count what would go")
     # For tests and for re-running a missed schedule: the moment retention counts back from.
-    keep.add_argument("--now", type=_moment, default=None, help="ISO time, default: now")
+    keep.add_argument(
+        "--now", type=_moment, default=None, help="ISO time, default: now (the clock's)"
+    )
     return parser.parse_args(argv)
 
 
+def _days_setting(name: str, default: int) -> int:
+    text = os.environ.get(name, "").strip()
+    return int(text) if text.isdigit() else default
+
+
+def _iso(moment: float) -> str:
+    return dt.datetime.fromtimestamp(moment, dt.timezone.utc).isoformat(timespec="seconds")
+
+
 def run_retention(args: argparse.Namespace) -> int:
-    if args.days < 1:
-        print("--days must be at least 1", file=sys.stderr)
+    if args.days < 1 or args.access_log_days < 1:
+        print("--days and --access-log-days must be at least 1", file=sys.stderr)
         return 2
     config = from_env()
     result = retention.apply(
@@ -45,18 +73,19 @@ def run_retention(args: argparse.Namespace) -> int:
         days=args.days,
         dry_run=args.dry_run,
         now=args.now,
+        access_log_days=args.access_log_days,
     )
-    cutoff = dt.datetime.fromtimestamp(result.cutoff, dt.timezone.utc).isoformat()
-    if result.dry_run:
-        print(
-            f"dry run: {len(result.conversations)} conversations older than {cutoff} "
-            "would be deleted"
-        )
-    else:
-        print(
-            f"deleted {len(result.conversations)} conversations ({result.events_deleted} events) "
-            f"older than {cutoff}"
-        )
+    prefix, verb = ("dry run: ", "would be deleted") if result.dry_run else ("", "deleted")
+    print(
+        f"{prefix}{result.sessions_deleted} conversation sessions older than "
+        f"{_iso(result.cutoff)} {verb} ({result.events_deleted} events): "
+        f"{len(result.conversations)} conversations entirely, "
+        f"{len(result.shortened)} keep their newer sessions"
+    )
+    print(
+        f"{prefix}{result.access_log_deleted} access log entries older than "
+        f"{_iso(result.access_log_cutoff)} {verb}"
+    )
     return 0
 
 

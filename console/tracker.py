@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -172,6 +173,84 @@ def stale_senders(engine: Engine, cutoff: float) -> list[str]:
     )
     with engine.connect() as conn:
         return [row.sender_id for row in conn.execute(query)]
+
+
+SESSION_START_ACTION = "action_session_start"
+SESSION_STARTED = "session_started"
+
+
+@dataclass
+class OldSessions:
+    """What retention would delete: the event ids of sessions older than the cutoff, and the
+    conversations that lose every event (nothing newer is left)."""
+
+    event_ids: list[int] = field(default_factory=list)
+    sessions: int = 0
+    conversations: set[str] = field(default_factory=set)
+    whole: list[str] = field(default_factory=list)
+
+
+def old_sessions(engine: Engine, cutoff: float) -> OldSessions:
+    """The conversation sessions whose last event is older than the cutoff.
+
+    A session runs from Rasa's `action_session_start` (with the `session_started` after it)
+    to the next one; events before the first start form a session too. Whole sessions go, never
+    single events out of one: Rasa rebuilds the current session from its stored events and
+    counts them to know what it has saved, so a gap inside the current session would corrupt
+    the tracker. Older sessions are independent of it (a new session carries its slots over
+    with events of its own), so a citizen who writes once a quarter loses the old quarters
+    while the new one stays.
+    """
+    found = OldSessions()
+    if not has_events(engine):
+        return found
+    query = sa.select(
+        events.c.id, events.c.sender_id, events.c.type_name, events.c.action_name,
+        events.c.timestamp,
+    ).order_by(events.c.sender_id, events.c.id)  # fmt: skip
+    current: list[int] = []
+    last = 0.0
+    only_a_start = False  # the session so far is the start action alone
+    sender: str | None = None
+    kept: set[str] = set()
+
+    def close() -> None:
+        nonlocal current, last
+        if current and sender is not None:
+            if last < cutoff:
+                found.event_ids.extend(current)
+                found.sessions += 1
+                found.conversations.add(sender)
+            else:
+                kept.add(sender)
+        current, last = [], 0.0
+
+    with engine.connect() as conn:
+        for row in conn.execution_options(stream_results=True).execute(query):
+            starts = row.type_name == "action" and row.action_name == SESSION_START_ACTION
+            started = row.type_name == SESSION_STARTED
+            if row.sender_id != sender:
+                close()
+                sender = row.sender_id
+            elif starts or (started and not only_a_start):
+                close()
+            current.append(row.id)
+            only_a_start = starts and len(current) == 1
+            last = max(last, row.timestamp or 0.0)
+        close()
+    found.whole = sorted(found.conversations - kept)
+    return found
+
+
+def delete_events(engine: Engine, event_ids: Iterable[int]) -> int:
+    """Deletes events by id, in batches; returns the number deleted."""
+    wanted = list(event_ids)
+    deleted = 0
+    with engine.begin() as conn:
+        for start in range(0, len(wanted), BATCH):
+            chunk = wanted[start : start + BATCH]
+            deleted += conn.execute(sa.delete(events).where(events.c.id.in_(chunk))).rowcount
+    return deleted
 
 
 def delete_conversations(engine: Engine, sender_ids: Iterable[str]) -> int:

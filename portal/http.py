@@ -26,16 +26,57 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def parse_body(request: Request, model: type[M]) -> M:
-    """Parse the body strictly: malformed JSON is 400, wrong content 422 with field errors."""
+# No request of the API nests deeper than a few levels; deeper JSON is refused before anything
+# walks it (json.loads itself overflows Python's stack at about a thousand levels: a 500).
+MAX_JSON_DEPTH = 32
+
+
+def load_json(request: Request) -> Any:
+    """The body as JSON; 400 when it is not JSON or nests deeper than ``MAX_JSON_DEPTH``."""
     try:
         data = json.loads(request.body.decode("utf-8"), parse_constant=_refuse_constant)
+    except RecursionError:
+        data = None
+        too_deep = True
     except (UnicodeDecodeError, ValueError) as exc:
         raise Problem(
             400,
             "Der Inhalt ist kein gültiges JSON. / The body is not valid JSON.",
             slug="malformed-json",
         ) from exc
+    else:
+        too_deep = _depth(data) > MAX_JSON_DEPTH
+    if too_deep:
+        raise Problem(
+            400,
+            f"Das JSON ist tiefer als {MAX_JSON_DEPTH} Ebenen verschachtelt."
+            f" / The JSON is nested deeper than {MAX_JSON_DEPTH} levels.",
+            slug="json-too-deep",
+        )
+    return data
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest (iterative: no recursion on hostile input).
+
+    >>> _depth(1), _depth([]), _depth({"a": [1, {"b": []}]})
+    (0, 1, 4)
+    """
+    deepest = 0
+    pending = [(value, 1)]
+    while pending:
+        item, level = pending.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            children = item.values() if isinstance(item, dict) else item
+            pending.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def parse_body(request: Request, model: type[M]) -> M:
+    """Parse the body strictly: malformed or too deep JSON is 400, wrong content 422 with field
+    errors."""
+    data = load_json(request)
     if not isinstance(data, dict):
         raise validation_problem({"body": "muss ein JSON-Objekt sein / must be a JSON object"})
     nulls = {key: "darf nicht null sein / must not be null" for key in _null_paths(data)}

@@ -10,7 +10,7 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
 from portal import signing
-from portal.http import portal
+from portal.http import load_json, portal
 from portal.problems import Problem, validation_problem
 from portal.storage import signing as store
 
@@ -20,12 +20,7 @@ _ID = re.compile(r"[0-9a-f]{32}")
 
 @bp.post("")
 async def create(request: Request) -> HTTPResponse:
-    try:
-        body = json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise Problem(
-            400, "Der Inhalt ist kein gültiges JSON. / The body is not valid JSON."
-        ) from exc
+    body = load_json(request)
     if not isinstance(body, dict):
         raise validation_problem({"body": "muss ein JSON-Objekt sein / must be a JSON object"})
     ctx = portal(request)

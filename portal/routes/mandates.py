@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as dt
 import json
 import logging
@@ -109,14 +108,13 @@ async def create(request: Request) -> HTTPResponse:
     key = _idempotency_key(request)
     draft = _draft(request, parse_body(request, schemas.MandateCreate), key)
     ctx = portal(request)
-    # how this mandate may be signed, by the city's policy (data/signing.yml) for its amount
-    policy = _signing(request).config.policy
-    draft = dataclasses.replace(draft, email_code=policy.email_code_allowed(draft.amount_cents))
     created = await asyncio.to_thread(mandate_flow.create, ctx, draft)
-    if created.code is not None and draft.email_code:
+    if created.code is not None:
         # the code mail was queued with the mandate; the outbox worker sends it
         ctx.wake_outbox()
         log.info("mandate %s created, code queued", created.response["id"])
+    # how this mandate may be signed, by the city's policy (data/signing.yml) for its amount
+    policy = _signing(request).config.policy
     response = {
         **created.response,
         "signing_methods": policy.methods(draft.amount_cents),
@@ -204,10 +202,7 @@ async def sign(request: Request, mandate_id: str) -> HTTPResponse:
 @bp.post("/<mandate_id:str>/resend-code")
 async def resend_code(request: Request, mandate_id: str) -> HTTPResponse:
     ctx = portal(request)
-    mandate_id = _mandate_id(mandate_id)
-    # no code for a mandate the code may not sign: the same 403 as its signing
-    await asyncio.to_thread(_email_code_allowed, ctx, _signing(request).config.policy, mandate_id)
-    row, _code = await asyncio.to_thread(mandate_flow.resend, ctx, mandate_id)
+    row, _code = await asyncio.to_thread(mandate_flow.resend, ctx, _mandate_id(mandate_id))
     ctx.wake_outbox()  # the new code was queued with its hash
     return answer(
         schemas.CodeResent(

@@ -2,9 +2,11 @@
 
 The action server validates the IBAN, puts only its masked form and this token into the
 conversation, and opens the token again only to send the IBAN to the portal. Tokens are Fernet
-tokens (AES-128-CBC with HMAC-SHA256) under the key in ``IBAN_TOKEN_KEY``; they expire after
-``TOKEN_TTL_SECONDS``, so an old tracker dump yields nothing even with the key. The launcher
-sets a random key at start when none is configured; several action-server replicas must share it.
+tokens (AES-128-CBC with HMAC-SHA256) under the key in ``IBAN_TOKEN_KEY``. ``open`` refuses a
+token older than ``TOKEN_TTL_SECONDS``, but that age is only a timestamp inside the token: anyone
+holding a tracker dump and the key can still decrypt an old token. A tracker dump without the
+key yields nothing. The launcher sets a random key at start when none is configured (so a
+restart makes every earlier token unreadable); several action-server replicas must share it.
 
 A token is written in hexadecimal, one unbroken run of ``0-9a-f``: the tracker store masks
 anything shaped like an IBAN, and base64's ``-`` and ``_`` could start such a shape inside a

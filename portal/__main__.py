@@ -1,6 +1,7 @@
 """``python -m portal``: check the settings, migrate, seed, then serve.
 
-``python -m portal collections …`` runs a step of the treasury instead (`portal.treasury_cli`).
+``python -m portal collections …`` runs a step of the treasury instead (`portal.treasury_cli`),
+``python -m portal retention [--dry-run]`` the retention (`portal.retention_cli`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ def main() -> int:
 
         logging.basicConfig(level=logging.WARNING)
         return treasury_cli.main(sys.argv[2:])
+    if sys.argv[1:2] == ["retention"]:
+        from portal import retention_cli
+
+        logging.basicConfig(level=logging.WARNING)
+        return retention_cli.main(sys.argv[2:])
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
         settings = Settings.from_env()

@@ -1,13 +1,17 @@
 """Mails about collections, in the language of the mandate (German, or English).
 
-Pre-notification (amount, date, mandate reference, creditor id), revocation, a returned
-debit (what happened and what to do), a lapsed mandate.
+Pre-notification (amount, date, mandate reference, creditor id), revocation (German and
+English, to whoever's account it was), a returned debit (what happened and what to do), a lapsed
+mandate.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
 
 from portal.mandate_text import date_de, euro_de
 
@@ -70,22 +74,69 @@ def prenotification(about: About, amount_cents: int, day: dt.date) -> tuple[str,
     )
 
 
-def revocation(about: About) -> tuple[str, str]:
-    if _en(about):
-        return (
-            f"Your SEPA direct debit mandate {about.mandate_reference} is revoked",
-            f"Hello,\n\nyour mandate {about.mandate_reference} for Kassenzeichen"
-            f" {about.kassenzeichen} is revoked: nothing more will be collected with it.\n"
-            "Please pay what is still due by bank transfer, quoting the Kassenzeichen, or give"
-            " a new mandate.\n",
+def revocation(about: About, contact: str, signed: bool = True) -> tuple[str, str]:
+    """To the account holder on every revocation, whoever revoked it: German first, then
+    English. It names the mandate (or the request, when it was never signed), the invoice, and
+    what to do when the holder did not revoke it: someone else knew the invoice's data."""
+    if signed:
+        de_what = f"Ihr SEPA-Lastschriftmandat {about.mandate_reference}"
+        en_what = f"your SEPA direct debit mandate {about.mandate_reference}"
+        de_effect = "Wir ziehen damit nichts mehr von dem Konto {iban} ein."
+        en_effect = "Nothing more will be collected with it from the account {iban}."
+        de_todo = (
+            "Bitte überweisen Sie, was noch fällig wird, unter Angabe des Kassenzeichens, oder"
+            " erteilen Sie ein neues Mandat."
         )
-    return (
-        f"Ihr SEPA-Lastschriftmandat {about.mandate_reference} ist widerrufen",
-        f"Guten Tag,\n\nIhr Mandat {about.mandate_reference} zum Kassenzeichen"
-        f" {about.kassenzeichen} ist widerrufen: Wir ziehen damit nichts mehr ein.\n"
-        "Bitte überweisen Sie, was noch fällig wird, unter Angabe des Kassenzeichens, oder"
-        " erteilen Sie ein neues Mandat.\n",
+        en_todo = (
+            "Please pay what is still due by bank transfer, quoting the Kassenzeichen, or give"
+            " a new mandate."
+        )
+    else:
+        de_what = "Ihr noch nicht unterschriebenes SEPA-Lastschriftmandat"
+        en_what = "your SEPA direct debit mandate, not yet signed,"
+        de_effect = "Es wird nicht mehr gültig; von dem Konto {iban} wird damit nichts eingezogen."
+        en_effect = (
+            "It will not become valid; nothing is collected with it from the account {iban}."
+        )
+        de_todo = "Sie müssen nichts tun."
+        en_todo = "You need not do anything."
+    invoice_de = f"Kassenzeichen {about.kassenzeichen} ({about.purpose})"
+    de_named = about.mandate_reference if signed else f"zum Kassenzeichen {about.kassenzeichen}"
+    en_named = about.mandate_reference if signed else f"for Kassenzeichen {about.kassenzeichen}"
+    subject = (
+        f"SEPA-Lastschriftmandat {de_named} widerrufen"
+        f" / SEPA direct debit mandate {en_named} revoked"
     )
+    text = (
+        f"Guten Tag,\n\n{de_what} zum {invoice_de} ist widerrufen."
+        f" {de_effect.format(iban=about.iban_masked)}\n{de_todo}\n\n"
+        "Haben Sie das nicht selbst veranlasst? Dann kennt jemand anderes Kassenzeichen und"
+        f" Betrag dieser Rechnung. Bitte melden Sie sich umgehend bei {about.creditor_name}"
+        f" ({contact}) und nennen Sie das Kassenzeichen.\n\n"
+        f"Zahlungsempfänger: {about.creditor_name}\n"
+        f"Gläubiger-Identifikationsnummer: {about.creditor_id}\n\n"
+        "-- English --\n\n"
+        f"Hello,\n\n{en_what} for {invoice_de} is revoked."
+        f" {en_effect.format(iban=about.iban_masked)}\n{en_todo}\n\n"
+        "Did you not do this yourself? Then someone else knows the Kassenzeichen and amount of"
+        f" this invoice. Please contact {about.creditor_name} ({contact}) at once and quote the"
+        " Kassenzeichen.\n\n"
+        f"Creditor: {about.creditor_name}\nCreditor ID: {about.creditor_id}\n"
+    )
+    return subject, text
+
+
+def treasury_contact(data_dir: Path) -> str:
+    """How to reach the city's treasury, from the city's data (``offices.finanzservice``)."""
+    try:
+        raw = yaml.safe_load((data_dir / "city.yml").read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        raw = {}
+    office = (raw.get("offices") or {}).get("finanzservice") or {}
+    parts = [str(office[key]) for key in ("phone", "email") if office.get(key)]
+    if not parts and raw.get("switchboard_phone"):
+        parts = [str(raw["switchboard_phone"])]
+    return ", ".join(parts) or str(raw.get("website") or "")
 
 
 def returned(about: About, amount_cents: int, day: dt.date, reason: str) -> tuple[str, str]:

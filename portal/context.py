@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
 
 import clock as clocks
-from portal import consent, crypto, demo, outbox, pdf
+from portal import consent, crypto, demo, limits, outbox, pdf
 from portal.mail import Mailer
 from portal.settings import Settings
 from portal.storage import db, invoices
@@ -33,6 +33,9 @@ class Portal:
     clock: clocks.Clock
     # set by the app while it serves: wakes the mail worker when a request queued a mail
     wake_outbox: Callable[[], None] = lambda: None
+    # failed lookups allowed per Kassenzeichen, reference and client (portal/limits.py)
+    lookup_limits: limits.Limits = field(default_factory=limits.Limits)
+    client_mac_key: bytes = b""
 
     async def db(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(conn, *args)`` in one transaction in a worker thread (the loop never blocks)."""
@@ -75,10 +78,11 @@ def prepare(settings: Settings, the_clock: clocks.Clock | None = None) -> None:
 
 def build(settings: Settings, the_clock: clocks.Clock | None = None) -> Portal:
     key_path, cert_path = pdf.ensure_demo_seal(settings.var_dir / "keys", settings.creditor_name)
+    key = crypto.load_key(settings.encryption_key, settings.var_dir)
     return Portal(
         settings=settings,
         engine=db.create_engine(settings.db_url),
-        vault=crypto.Vault(crypto.load_key(settings.encryption_key, settings.var_dir)),
+        vault=crypto.Vault(key),
         consents=consent.load(settings.data_dir / "consent"),
         calendar=demo.portal_config(settings.data_dir / "demo" / "portal.yml"),
         mailer=Mailer(
@@ -91,4 +95,6 @@ def build(settings: Settings, the_clock: clocks.Clock | None = None) -> Portal:
         sealer=pdf.Sealer(key_path, cert_path, location=settings.creditor_name),
         seal_cert=cert_path,
         clock=the_clock or clocks.from_env(),
+        lookup_limits=settings.lookup_limits(),
+        client_mac_key=limits.mac_key(key),
     )

@@ -2,6 +2,8 @@
 
 A miss is recorded (and committed) before the 404 is raised, so the throttle counts it; an
 unknown Kassenzeichen and a wrong amount answer alike, so nobody learns which one was wrong.
+Misses are counted per Kassenzeichen and per client (``portal/limits.py``): a client over its
+limit is refused before the Kassenzeichen is even looked at.
 """
 
 from __future__ import annotations
@@ -12,25 +14,22 @@ from decimal import Decimal
 
 from sqlalchemy.engine import Connection
 
+from portal import limits
 from portal.problems import Problem
 from portal.storage import invoices
+from portal.storage.tables import lookup_failures
 
 
 @dataclass(frozen=True)
 class Match:
     invoice: invoices.Invoice | None
     retry_after: int | None = None
+    limit: str = "kassenzeichen"  # which limit refused: "kassenzeichen" or "client"
 
     def require(self) -> invoices.Invoice:
         """The invoice, or the problem to answer with (call after the transaction committed)."""
         if self.retry_after is not None:
-            raise Problem(
-                429,
-                "Zu viele Fehlversuche für dieses Kassenzeichen; bitte später erneut versuchen."
-                " / Too many failed attempts for this Kassenzeichen; try again later.",
-                headers={"Retry-After": str(self.retry_after)},
-                retry_after=self.retry_after,
-            )
+            raise limits.too_many(self.limit, self.retry_after)
         if self.invoice is None:
             raise Problem(
                 404,
@@ -58,9 +57,28 @@ def euro(amount_cents: int) -> str:
     return f"{amount_cents // 100}.{amount_cents % 100:02d}"
 
 
-def match(conn: Connection, kassenzeichen: str, amount_cents: int, now: dt.datetime) -> Match:
+def match(
+    conn: Connection,
+    kassenzeichen: str,
+    amount_cents: int,
+    now: dt.datetime,
+    rules: limits.Limits,
+    client: limits.Client | None = None,
+) -> Match:
     """`now` is naive UTC from the portal's clock (`Portal.now`)."""
-    wait = invoices.retry_after(conn, kassenzeichen, now)
+    wait = limits.client_wait(conn, client, rules, now)
+    if wait is not None:
+        return Match(None, wait, "client")
+    wait = limits.subject_wait(
+        conn,
+        lookup_failures,
+        "kassenzeichen",
+        kassenzeichen,
+        rules.per_kassenzeichen,
+        rules,
+        now,
+    )
     if wait is not None:
         return Match(None, wait)
-    return Match(invoices.match(conn, kassenzeichen, amount_cents, now))
+    key = None if client is None else client.key
+    return Match(invoices.match(conn, kassenzeichen, amount_cents, now, key))

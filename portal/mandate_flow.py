@@ -75,7 +75,9 @@ def create(portal: Portal, draft: Draft) -> Created:
         stored = store.stored_response(conn, draft.key)
         if stored is not None:
             return _replay(stored, draft.request_hash)
-        found = invoice_check.match(conn, draft.kassenzeichen, draft.amount_cents, portal.now())
+        found = invoice_check.match(
+            conn, draft.kassenzeichen, draft.amount_cents, portal.now(), portal.lookup_limits
+        )
     invoice = found.require()
     if invoice.payment_state == "paid":
         raise Problem(409, "Diese Rechnung ist bereits bezahlt. / This invoice is already paid.")
@@ -379,14 +381,14 @@ def revoke(portal: Portal, mandate_id: str) -> Row:
                 mandate_status=row.status,
             )
         else:
-            was_active = row.status == "active"
             now = portal.now()
             store.update(conn, mandate_id, status="revoked", revoked_at=now)
             collection_store.cancel_open(conn, now, mandate_id=mandate_id)
             row = store.get(conn, mandate_id)
             assert row is not None
-            if was_active:
-                _queue_revocation(portal, conn, row)
+            # every revocation, by whoever and in whatever state, is mailed to the holder in
+            # this transaction: a revocation by someone who found the invoice does not go unseen
+            _queue_revocation(portal, conn, row)
     if problem is not None:
         raise problem
     assert row is not None
@@ -409,7 +411,11 @@ def about(portal: Portal, row: Any, purpose: str) -> collection_mails.About:
 def _queue_revocation(portal: Portal, conn: Connection, row: Row) -> None:
     invoice = invoices.find(conn, row.kassenzeichen)
     assert invoice is not None
-    subject, text = collection_mails.revocation(about(portal, row, invoice.purpose))
+    subject, text = collection_mails.revocation(
+        about(portal, row, invoice.purpose),
+        collection_mails.treasury_contact(portal.settings.data_dir),
+        signed=row.mandate_reference is not None,
+    )
     outbox.enqueue(
         conn,
         kind="revocation",

@@ -13,6 +13,7 @@ from pydantic.schema import schema as pydantic_schema
 
 from portal import schemas
 from rules import kassenzeichen as kz
+from rules import request_reference
 
 REF = "#/components/schemas/"
 PROBLEM = "application/problem+json"
@@ -111,6 +112,29 @@ IDEMPOTENCY_KEY = {
 }
 
 
+CLIENT_HEADERS = [
+    {
+        "name": "X-Client-Id",
+        "in": "header",
+        "required": False,
+        "description": "The citizen's conversation (its sender id, percent-encoded UTF-8, at most "
+        "512 characters), sent by the action server on every lookup made for a citizen: failed "
+        "lookups are counted per client as well as per Kassenzeichen or reference, and a status "
+        "is shown without second fact only to the conversation that filed the request. Trusted "
+        "only with the bearer token; without it the caller is the back office.",
+        "schema": {"type": "string", "maxLength": 1600},
+    },
+    {
+        "name": "X-Client-Channel",
+        "in": "header",
+        "required": False,
+        "description": "The conversation's channel where known (e.g. socketio, telegram); only "
+        "with X-Client-Id",
+        "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,32}$"},
+    },
+]
+
+
 def _paths() -> dict[str, Any]:
     return {
         "/health": {
@@ -138,9 +162,12 @@ def _paths() -> dict[str, Any]:
                 ("200", _json("Invoice", "The invoice (no payer name)")),
                 ("400", "404", "422", "429"),
                 body="InvoiceLookup",
+                params=CLIENT_HEADERS,
                 description="404 alike for an unknown Kassenzeichen and a wrong amount. After 5 "
-                "failures within 15 minutes for one Kassenzeichen, 429 with Retry-After (also for "
-                "correct amounts while throttled).",
+                "failures within 15 minutes for one Kassenzeichen, or 10 of one client "
+                "(X-Client-Id; invoice and status lookups together), 429 with Retry-After (also "
+                "for correct amounts while throttled) and `limit`: `kassenzeichen` or `client` "
+                "(LOOKUP_* settings).",
             )
         },
         **_mandate_paths(),
@@ -261,12 +288,16 @@ def _mandate_paths() -> dict[str, Any]:
 
 
 def _other_paths() -> dict[str, Any]:
-    reference = _path("reference", "^SR-[0-9]{4}-[0-9]{6}$", "e.g. SR-2026-000123")
+    reference = _path(
+        "reference",
+        request_reference.PATTERN,
+        "as issued, e.g. SR-2026-7KQM-4XDX (earlier requests: SR-2026-000123)",
+    )
     return {
         "/api/v1/service-requests": {
             "post": _op(
                 "File a service request",
-                ("201", _json("ServiceRequestCreated", "Received")),
+                ("201", _json("ServiceRequestCreated", "Received; the reference is random")),
                 ("400", "409", "422"),
                 body="ServiceRequestCreate",
                 description="`type` selects the fields. A bulky waste `pickup_date` must be one "
@@ -277,8 +308,29 @@ def _other_paths() -> dict[str, Any]:
             "get": _op(
                 "Status and history of a service request",
                 ("200", _json("ServiceRequest", "The request")),
-                ("404",),
-                params=[reference],
+                ("400", "404", "429"),
+                params=[reference, *CLIENT_HEADERS],
+                description="Without X-Client-Id (the back office): any request. With it: only "
+                "the conversation that filed the request; any other client gets the 404 of an "
+                "unknown reference, counted toward the limits (429 with `limit`: `client` or "
+                "`reference`). A citizen in another conversation uses POST "
+                "/api/v1/service-requests/lookup with the second fact.",
+            )
+        },
+        "/api/v1/service-requests/lookup": {
+            "post": _op(
+                "Status of a service request for a citizen: the filing conversation or a second "
+                "fact given at filing",
+                ("200", _json("ServiceRequest", "The request")),
+                ("400", "404", "422", "429"),
+                body="StatusLookup",
+                params=CLIENT_HEADERS,
+                description="Answered when X-Client-Id is the conversation that filed the "
+                "request, or `second_fact` matches what was given at filing (e-mail or phone "
+                "given as contact, the postcode or the street and house number of an address). "
+                "Otherwise the same 404 as for an unknown reference; each such miss counts per "
+                "reference (5 in 15 minutes) and per client (10, with invoice lookups), then 429 "
+                "with Retry-After and `limit`.",
             )
         },
         "/api/v1/bulky-waste/dates": {

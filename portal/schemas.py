@@ -427,8 +427,23 @@ class ServiceRequestCreate(BaseModel):
 
 
 class ServiceRequestCreated(BaseModel):
-    reference: str = Field(..., example="SR-2026-000123")
+    reference: str = Field(
+        ...,
+        example="SR-2026-7KQM-4XDX",
+        description="random: SR, the year, seven Crockford base-32 symbols and a check symbol",
+    )
     status: str
+
+
+class StatusLookup(Strict):
+    """A status lookup on behalf of a citizen (header X-Client-Id names the conversation)."""
+
+    reference: Line35 = Field(..., example="SR-2026-7KQM-4XDX")
+    second_fact: Line254 | None = Field(
+        None,
+        description="given at filing: e-mail, phone, postcode, or street and house number;"
+        " not needed from the conversation that filed the request",
+    )
 
 
 class HistoryEntry(BaseModel):
@@ -507,6 +522,7 @@ REQUEST_MODELS: tuple[type[BaseModel], ...] = (
     MandateCreate,
     SignRequest,
     ServiceRequestCreate,
+    StatusLookup,
     AppointmentCreate,
 )
 

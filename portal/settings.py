@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from dataclasses import dataclass, field
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from portal import crypto
+from portal import crypto, limits
 from rules import creditor_id as creditor_id_rules
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,6 +72,19 @@ class Settings:
     # the outbox: pause after a failed attempt (doubling each time), attempts before "failed"
     outbox_retry_seconds: int = 30
     outbox_max_attempts: int = 8
+    # limits on guessing (portal/limits.py): failed lookups allowed per window
+    lookup_window_seconds: int = 15 * 60
+    lookup_failures_per_kassenzeichen: int = 5
+    lookup_failures_per_reference: int = 5
+    lookup_failures_per_client: int = 10
+
+    def lookup_limits(self) -> limits.Limits:
+        return limits.Limits(
+            window=dt.timedelta(seconds=self.lookup_window_seconds),
+            per_kassenzeichen=self.lookup_failures_per_kassenzeichen,
+            per_reference=self.lookup_failures_per_reference,
+            per_client=self.lookup_failures_per_client,
+        )
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -119,6 +133,12 @@ class Settings:
             prenotification_lookahead_days=_int(env, "PRENOTIFICATION_LOOKAHEAD_DAYS", 7),
             outbox_retry_seconds=max(1, _int(env, "OUTBOX_RETRY_SECONDS", 30)),
             outbox_max_attempts=max(1, _int(env, "OUTBOX_MAX_ATTEMPTS", 8)),
+            lookup_window_seconds=max(1, _int(env, "LOOKUP_WINDOW_SECONDS", 15 * 60)),
+            lookup_failures_per_kassenzeichen=max(
+                1, _int(env, "LOOKUP_FAILURES_PER_KASSENZEICHEN", 5)
+            ),
+            lookup_failures_per_reference=max(1, _int(env, "LOOKUP_FAILURES_PER_REFERENCE", 5)),
+            lookup_failures_per_client=max(1, _int(env, "LOOKUP_FAILURES_PER_CLIENT", 10)),
         )
 
 

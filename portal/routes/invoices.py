@@ -9,7 +9,7 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 from sqlalchemy.engine import Connection
 
-from portal import schemas
+from portal import limits, schemas
 from portal.http import answer, parse_body, portal
 from portal.invoice_check import Match, cents, euro, match
 from portal.storage import invoices
@@ -19,10 +19,15 @@ bp = Blueprint("invoices", url_prefix="/api/v1/invoices")
 
 
 def _lookup(
-    conn: Connection, number: str, amount_cents: int, now: dt.datetime
+    conn: Connection,
+    number: str,
+    amount_cents: int,
+    now: dt.datetime,
+    rules: limits.Limits,
+    client: limits.Client | None,
 ) -> tuple[Match, str | None, bool]:
     """The match, the invoice's active mandate, and whether a direct debit still collects it."""
-    found = match(conn, number, amount_cents, now)
+    found = match(conn, number, amount_cents, now, rules, client)
     if found.invoice is None:
         return found, None, False
     mandate_id = invoices.active_mandate_id(conn, number)
@@ -35,7 +40,10 @@ async def lookup(request: Request) -> HTTPResponse:
     body = parse_body(request, schemas.InvoiceLookup)
     number = kz.validate(body.kassenzeichen)
     ctx = portal(request)
-    found, mandate_id, debiting = await ctx.db(_lookup, number, cents(body.amount), ctx.now())
+    client = limits.client_from(request, ctx.client_mac_key)
+    found, mandate_id, debiting = await ctx.db(
+        _lookup, number, cents(body.amount), ctx.now(), ctx.lookup_limits, client
+    )
     invoice = found.require()
     state: Literal["open", "paid", "direct_debit"] = (
         "paid" if invoice.payment_state == "paid" else "open"

@@ -1,23 +1,38 @@
-"""Service requests (certificates, bulky waste, issue reports, dog registration, callbacks)."""
+"""Service requests (certificates, bulky waste, issue reports, dog registration, callbacks).
+
+A request's status is told to the citizen who filed it only: the conversation that filed it
+(the action server names it in ``X-Client-Id``), or whoever gives a second fact given at filing
+(``portal/request_facts.py``). Anyone else gets the one answer an unknown reference gets, and
+the miss counts toward the limits per reference and per client (``portal/limits.py``). A call
+without ``X-Client-Id`` is the back office's, with the bearer token only, and sees every request.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from typing import Any
 
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Row
 
-from portal import calendar, schemas
+from portal import calendar, limits, request_facts, schemas
 from portal.http import answer, parse_body, portal, utc
 from portal.problems import Problem, validation_problem
 from portal.storage import service_requests as store
+from portal.storage.tables import status_lookup_failures
+from rules import request_reference
 
 bp = Blueprint("service_requests", url_prefix="/api/v1")
 
-_REFERENCE = re.compile(r"SR-[0-9]{4}-[0-9]{6}")
+_REFERENCE = re.compile(request_reference.PATTERN)
+# one answer for an unknown reference and for one that is not this citizen's
+_NO_ANSWER = (
+    "Zu dieser Vorgangsnummer kann keine Auskunft gegeben werden."
+    " / No request with this reference can be shown."
+)
 _NOT_IN_FUTURE = {"certificate": "event_date", "dog_registration": "acquired_on"}
 
 
@@ -62,13 +77,37 @@ async def create(request: Request) -> HTTPResponse:
     return answer(schemas.ServiceRequestCreated(reference=result, status="received"), 201)
 
 
-@bp.get("/service-requests/<reference:str>")
-async def read(request: Request, reference: str) -> HTTPResponse:
-    found = None
-    if _REFERENCE.fullmatch(reference):
-        found = await portal(request).db(store.get, reference)
-    if found is None:
-        raise Problem(404, "Dieses Anliegen gibt es nicht. / No such service request.")
+def _status(
+    conn: Connection,
+    reference: str,
+    client: limits.Client | None,
+    fact: str | None,
+    rules: limits.Limits,
+    now: dt.datetime,
+) -> tuple[Row, list[Row]] | Problem:
+    """The request when this caller may see it, else the problem to answer (after commit)."""
+    wait = limits.client_wait(conn, client, rules, now)
+    if wait is not None:
+        return limits.too_many("client", wait)
+    found = store.get(conn, reference)
+    if found is not None and client is not None and client.owns(*_filed_by(found[0])):
+        return found
+    wait = limits.subject_wait(
+        conn, status_lookup_failures, "reference", reference, rules.per_reference, rules, now
+    )
+    if wait is not None:
+        return limits.too_many("reference", wait)
+    if found is not None and fact and request_facts.matches(json.loads(found[0].payload), fact):
+        return found
+    store.record_failure(conn, reference, now, None if client is None else client.key)
+    return Problem(404, _NO_ANSWER, slug="service-request-not-found")
+
+
+def _filed_by(row: Row) -> tuple[str | None, str | None]:
+    return row.conversation_id, row.channel
+
+
+def _answer(found: tuple[Row, list[Row]]) -> HTTPResponse:
     row, history = found
     return answer(
         schemas.ServiceRequest(
@@ -81,6 +120,41 @@ async def read(request: Request, reference: str) -> HTTPResponse:
             ],
         )
     )
+
+
+@bp.get("/service-requests/<reference:str>")
+async def read(request: Request, reference: str) -> HTTPResponse:
+    ctx = portal(request)
+    client = limits.client_from(request, ctx.client_mac_key)
+    if not _REFERENCE.fullmatch(reference):
+        raise Problem(404, _NO_ANSWER, slug="service-request-not-found")
+    if client is None:
+        # the back office (bearer token, no citizen named): every request
+        found = await ctx.db(store.get, reference)
+        if found is None:
+            raise Problem(404, _NO_ANSWER, slug="service-request-not-found")
+        return _answer(found)
+    outcome = await ctx.db(_status, reference, client, None, ctx.lookup_limits, ctx.now())
+    if isinstance(outcome, Problem):
+        raise outcome
+    return _answer(outcome)
+
+
+@bp.post("/service-requests/lookup")
+async def lookup(request: Request) -> HTTPResponse:
+    body = parse_body(request, schemas.StatusLookup)
+    ctx = portal(request)
+    client = limits.client_from(request, ctx.client_mac_key)
+    try:
+        reference = request_reference.validate(body.reference)
+    except request_reference.RequestReferenceError as exc:
+        raise validation_problem({"reference": f"{exc} ({exc.code})"}) from exc
+    outcome = await ctx.db(
+        _status, reference, client, body.second_fact, ctx.lookup_limits, ctx.now()
+    )
+    if isinstance(outcome, Problem):
+        raise outcome
+    return _answer(outcome)
 
 
 @bp.get("/bulky-waste/dates")

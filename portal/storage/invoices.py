@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,9 +10,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from portal.storage.tables import collections, invoices, lookup_failures, mandates
-
-THROTTLE_WINDOW = dt.timedelta(minutes=15)
-THROTTLE_LIMIT = 5
 
 
 @dataclass(frozen=True)
@@ -84,39 +80,25 @@ def debit_under_way(conn: Connection, invoice_id: int) -> bool:
     return not statuses or bool(statuses & {"planned", "notified", "exported"})
 
 
-def retry_after(conn: Connection, kassenzeichen: str, now: dt.datetime) -> int | None:
-    """Seconds until this Kassenzeichen may be tried again, or None when it is not throttled."""
-    since = now - THROTTLE_WINDOW
-    times = (
-        conn.execute(
-            sa.select(lookup_failures.c.failed_at)
-            .where(
-                lookup_failures.c.kassenzeichen == kassenzeichen,
-                lookup_failures.c.failed_at > since,
-            )
-            .order_by(lookup_failures.c.failed_at.desc())
-            .limit(THROTTLE_LIMIT)
-        )
-        .scalars()
-        .all()
+def record_failure(
+    conn: Connection, kassenzeichen: str, now: dt.datetime, client: str | None = None
+) -> None:
+    """One failed lookup; `client` is the keyed hash of the conversation (portal/limits.py)."""
+    conn.execute(
+        lookup_failures.insert().values(kassenzeichen=kassenzeichen, client=client, failed_at=now)
     )
-    if len(times) < THROTTLE_LIMIT:
-        return None
-    # free again once the oldest of the last five failures leaves the window
-    free_at: dt.datetime = times[-1] + THROTTLE_WINDOW
-    return max(1, math.ceil((free_at - now).total_seconds()))
-
-
-def record_failure(conn: Connection, kassenzeichen: str, now: dt.datetime) -> None:
-    conn.execute(lookup_failures.insert().values(kassenzeichen=kassenzeichen, failed_at=now))
 
 
 def match(
-    conn: Connection, kassenzeichen: str, amount_cents: int, now: dt.datetime
+    conn: Connection,
+    kassenzeichen: str,
+    amount_cents: int,
+    now: dt.datetime,
+    client: str | None = None,
 ) -> Invoice | None:
     """The invoice when Kassenzeichen and amount both match; a miss is recorded for the throttle."""
     invoice = find(conn, kassenzeichen)
     if invoice is None or invoice.amount_cents != amount_cents:
-        record_failure(conn, kassenzeichen, now)
+        record_failure(conn, kassenzeichen, now, client)
         return None
     return invoice

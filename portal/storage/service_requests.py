@@ -8,31 +8,43 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
+from sqlalchemy.exc import IntegrityError
 
-from portal.storage.tables import service_request_events, service_requests
+from portal.storage.tables import service_request_events, service_requests, status_lookup_failures
+from rules import request_reference
+
+# a repeat of 35 random bits is so rare that a second one in a row means something else is wrong
+_ATTEMPTS = 5
 
 
 def create(conn: Connection, kind: str, payload: dict[str, Any], at: dt.datetime, note: str) -> str:
-    """Store a request and its first history entry; return its reference ``SR-YYYY-NNNNNN``."""
-    result = conn.execute(
-        service_requests.insert().values(
-            type=kind,
-            status="received",
-            payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
-            pickup_date=_pickup_date(payload),
-            conversation_id=payload.get("conversation_id"),
-            channel=payload.get("channel"),
-            created_at=at,
-        )
-    )
+    """Store a request and its first history entry; return its reference ``SR-YYYY-XXXX-XXXX``.
+
+    The reference is random (``rules.request_reference``), not derived from the row's number:
+    one reference tells nothing about any other. A repeat hits the unique index and is drawn
+    again inside a savepoint, so the transaction goes on.
+    """
+    values = {
+        "type": kind,
+        "status": "received",
+        "payload": json.dumps(payload, ensure_ascii=False, sort_keys=True),
+        "pickup_date": _pickup_date(payload),
+        "conversation_id": payload.get("conversation_id"),
+        "channel": payload.get("channel"),
+        "created_at": at,
+    }
+    for attempt in range(_ATTEMPTS):
+        reference = request_reference.generate(at.year)
+        try:
+            with conn.begin_nested():
+                result = conn.execute(
+                    service_requests.insert().values(reference=reference, **values)
+                )
+            break
+        except IntegrityError:
+            if attempt + 1 == _ATTEMPTS:
+                raise
     request_id = int(result.inserted_primary_key[0])
-    # the primary key is unique and only grows, so the reference derived from it is never reused
-    reference = f"SR-{at.year}-{request_id:06d}"
-    conn.execute(
-        service_requests.update()
-        .where(service_requests.c.id == request_id)
-        .values(reference=reference)
-    )
     conn.execute(
         service_request_events.insert().values(
             request_id=request_id, status="received", at=at, note=note
@@ -58,6 +70,12 @@ def get(conn: Connection, reference: str) -> tuple[Row, list[Row]] | None:
         .order_by(service_request_events.c.at, service_request_events.c.id)
     ).all()
     return row, list(history)
+
+
+def record_failure(conn: Connection, reference: str, now: dt.datetime, client: str | None) -> None:
+    conn.execute(
+        status_lookup_failures.insert().values(reference=reference, client=client, failed_at=now)
+    )
 
 
 def pickups_per_day(conn: Connection, first: dt.date, last: dt.date) -> dict[dt.date, int]:

@@ -31,6 +31,19 @@ lookup_failures = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("kassenzeichen", sa.String(12), nullable=False, index=True),
+    # keyed hash of the client (conversation) that failed, when the action server named one
+    sa.Column("client", sa.String(64), nullable=True, index=True),
+    sa.Column("failed_at", sa.DateTime, nullable=False),
+)
+
+# A status lookup of a service request that was refused (unknown reference, or neither the
+# filing conversation nor the second fact given at filing): counted like invoice lookups.
+status_lookup_failures = sa.Table(
+    "status_lookup_failures",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("reference", sa.String(32), nullable=False, index=True),
+    sa.Column("client", sa.String(64), nullable=True, index=True),
     sa.Column("failed_at", sa.DateTime, nullable=False),
 )
 
@@ -160,7 +173,7 @@ service_requests = sa.Table(
     "service_requests",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("reference", sa.String(16), nullable=True, unique=True),
+    sa.Column("reference", sa.String(32), nullable=True, unique=True),
     sa.Column("type", sa.String(32), nullable=False),
     sa.Column("status", sa.String(32), nullable=False),
     sa.Column("payload", sa.Text, nullable=False),

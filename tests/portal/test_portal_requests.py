@@ -72,7 +72,7 @@ def test_every_type_is_received_with_a_reference_and_history(portal: PortalProce
         created = client.post("/api/v1/service-requests", json=body)
         assert created.status_code == 201, created.text
         reference = created.json()["reference"]
-        assert re.fullmatch(r"SR-20[0-9]{2}-[0-9]{6}", reference)
+        assert re.fullmatch(r"SR-20[0-9]{2}-[0-9A-Z]{4}-[0-9A-Z]{4}", reference)
         assert created.json()["status"] == "received"
         read = client.get(f"/api/v1/service-requests/{reference}").json()
         assert read["type"] == body["type"]

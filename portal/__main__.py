@@ -7,12 +7,13 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal import context
+from portal import context, signing
 from portal.app import create_app
 from portal.settings import Settings, SettingsError
 
@@ -32,6 +33,19 @@ def main() -> int:
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
+        print(f"portal: {exc}", file=sys.stderr)
+        return 2
+    try:
+        # the signing settings are read again when the app starts; here a wrong or, in
+        # production, missing IDP_METADATA stops the start with its name instead of a trace
+        signing.SigningConfig.from_env(
+            dict(os.environ),
+            settings.public_url,
+            settings.var_dir,
+            settings.data_dir,
+            settings.creditor_name,
+        )
+    except ValueError as exc:
         print(f"portal: {exc}", file=sys.stderr)
         return 2
     try:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hmac
 import itertools
+import logging
 import os
+import re
 
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse
@@ -27,6 +29,24 @@ from portal.schemas import Health
 from portal.settings import Settings
 
 _names = itertools.count(1)
+# /signing/<token>: the token opens a citizen's login until it is used, so it is a secret in
+# a log (read by operators, shipped to log stores); the rest of the path stays readable
+_SIGNING_TOKEN = re.compile(r"(/signing/)[^/?#\s]+")
+
+
+class MaskSigningTokens(logging.Filter):
+    """Replaces the token of a signing link in sanic's access log line (and any message)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        request = getattr(record, "request", None)
+        if isinstance(request, str) and "/signing/" in request:
+            record.request = _SIGNING_TOKEN.sub(r"\1***", request)
+        if isinstance(record.msg, str) and "/signing/" in record.msg:
+            record.msg = _SIGNING_TOKEN.sub(r"\1***", record.msg)
+        return True
+
+
+MASK_SIGNING_TOKENS = MaskSigningTokens()
 
 
 def create_app(settings: Settings) -> Sanic:
@@ -35,6 +55,9 @@ def create_app(settings: Settings) -> Sanic:
     app.config.REQUEST_MAX_SIZE = settings.request_max_size
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.ctx.settings = settings
+    # on the loggers (not their handlers, which sanic replaces): every line they write
+    for name in ("sanic.access", "sanic.error", "sanic.root"):
+        logging.getLogger(name).addFilter(MASK_SIGNING_TOKENS)
 
     @app.before_server_start
     async def _start(app: Sanic, _loop: object) -> None:

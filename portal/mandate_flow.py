@@ -52,6 +52,9 @@ class Draft:
     bic: str | None
     debtor_address: dict[str, str] | None
     language: str = "de"
+    # whether the city's policy lets the e-mail code sign this amount (data/signing.yml):
+    # when not, no code is mailed (it could not be used; the citizen signs with a login)
+    email_code: bool = True
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,8 @@ def create(portal: Portal, draft: Draft) -> Created:
     try:
         with portal.engine.begin() as conn:
             store.insert(conn, row, draft.key, draft.request_hash, response)
-            _queue_code(portal, conn, row["id"], draft.kassenzeichen, draft.email, code)
+            if draft.email_code:
+                _queue_code(portal, conn, row["id"], draft.kassenzeichen, draft.email, code)
     except IntegrityError:
         # the same key was used by a concurrent request that committed first
         with portal.engine.begin() as conn:

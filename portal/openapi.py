@@ -21,6 +21,9 @@ PROBLEM = "application/problem+json"
 _ERROR_TEXT = {
     "400": "Malformed request (not JSON, or a header is missing or wrong)",
     "401": "Missing or wrong bearer token",
+    "403": "Refused by the city's signing policy (data/signing.yml): a login with BundID / the "
+    "online ID is needed (`slug` signing-session-required, -mismatch, -not-completed) or the "
+    "e-mail code is not allowed for this amount (email-code-not-allowed, with `signing_methods`)",
     "404": "Unknown resource",
     "409": "Conflict with the current state",
     "413": "Request body larger than 64 KiB",
@@ -171,6 +174,7 @@ def _paths() -> dict[str, Any]:
             )
         },
         **_mandate_paths(),
+        **_signing_paths(),
         **_other_paths(),
     }
 
@@ -179,8 +183,16 @@ def _mandate_paths() -> dict[str, Any]:
     return {
         "/api/v1/mandates": {
             "post": _op(
-                "Create a SEPA mandate and mail its 6-digit signing code",
-                ("201", _json("MandateCreated", "Created; the code was mailed")),
+                "Create a SEPA mandate (and mail its 6-digit signing code where the city allows "
+                "it)",
+                (
+                    "201",
+                    _json(
+                        "MandateCreatedAnswer",
+                        "Created; `signing_methods` says how it may be signed. The code was "
+                        "mailed only when `email_code` is among them",
+                    ),
+                ),
                 ("400", "404", "409", "422", "429", "503"),
                 body="MandateCreate",
                 params=[IDEMPOTENCY_KEY],
@@ -189,7 +201,10 @@ def _mandate_paths() -> dict[str, Any]:
                 "required for SEPA countries outside the EEA (CH, GB, SM, VA, MC, AD, …). "
                 "`consent_text_version` must be a known version (sepa-mandate-2026-1). "
                 "The code expires after 15 minutes; a new one comes from "
-                "POST /api/v1/mandates/{id}/resend-code.",
+                "POST /api/v1/mandates/{id}/resend-code. Above the amount up to which the city "
+                "allows the e-mail code (data/signing.yml) no code is mailed: the mandate is "
+                "signed with a login (POST /api/v1/signing-sessions, purpose sign_mandate, at "
+                "`required_level`).",
             ),
             "get": _op(
                 "The mandates of an invoice",
@@ -216,7 +231,7 @@ def _mandate_paths() -> dict[str, Any]:
             "post": _op(
                 "Sign a pending mandate with the mailed code",
                 ("200", _json("MandateSigned", "Signed: active, sealed PDF, confirmation mailed")),
-                ("400", "404", "409", "422"),
+                ("400", "403", "404", "409", "422"),
                 body="SignRequest",
                 params=[MANDATE_ID],
                 description="Wrong code: 422 with `attempts_left` and `mandate_status`; the "
@@ -229,7 +244,7 @@ def _mandate_paths() -> dict[str, Any]:
             "post": _op(
                 "Mail a new signing code (the old one stops working)",
                 ("200", _json("CodeResent", "A new code was mailed")),
-                ("404", "409", "429", "503"),
+                ("403", "404", "409", "429", "503"),
                 params=[MANDATE_ID],
                 description="Failed attempts are kept: three wrong codes in all reject it. "
                 "While the last code still works, a new one is mailed at most once a minute "
@@ -237,11 +252,19 @@ def _mandate_paths() -> dict[str, Any]:
             )
         },
         "/api/v1/mandates/{id}/revoke": {
-            "post": _op(
-                "Revoke a mandate (no further collections)",
-                ("200", _json("Mandate", "Revoked")),
-                ("404", "409"),
-                params=[MANDATE_ID],
+            "post": _optional_body(
+                "RevokeRequest",
+                _op(
+                    "Revoke a mandate (no further collections)",
+                    ("200", _json("Mandate", "Revoked")),
+                    ("400", "403", "404", "409", "422"),
+                    params=[MANDATE_ID],
+                    description="Where the city's policy asks for a login to revoke "
+                    "(data/signing.yml, revoke_mandate), the body names a completed signing "
+                    "session of purpose revoke_mandate for this mandate, by the signer or the "
+                    "account holder; it is used up here. Without a body the policy decides (403 "
+                    "when a login is needed).",
+                ),
             )
         },
         "/documents/{id}/{file}": {
@@ -287,6 +310,119 @@ def _mandate_paths() -> dict[str, Any]:
     }
 
 
+_HTML_PAGE = {"text/html": {"schema": {"type": "string"}}}
+
+
+def _optional_body(model: str, operation: dict[str, Any]) -> dict[str, Any]:
+    operation["requestBody"] = {
+        "required": False,
+        "content": {"application/json": {"schema": {"$ref": REF + model}}},
+    }
+    return operation
+
+
+def _page(description: str) -> dict[str, Any]:
+    return {"description": description, "content": _HTML_PAGE}
+
+
+SIGNING_SESSION_ID = _path("id", "^[0-9a-f]{32}$", "signing session id (32 hex digits)")
+
+
+def _signing_paths() -> dict[str, Any]:
+    """Signing with a login at BundID / the Servicekonto (SAML 2.0; portal/README.md)."""
+    return {
+        "/api/v1/signing-sessions": {
+            "post": _op(
+                "Start a login for one action: a short-lived, single-use link for the citizen",
+                ("201", _json("SigningSessionCreated", "The link and the level asked for")),
+                ("400", "404", "409", "422"),
+                body="SigningSessionCreate",
+                description="purpose sign_mandate needs a pending mandate, revoke_mandate an "
+                "active or pending one (404 unknown, 409 in another state); order_certificate "
+                "any subject. The level is the city's (data/signing.yml). When the login ends "
+                "(signed, refused, cancelled) the conversation is told through Rasa "
+                "(intent signing_finished).",
+            )
+        },
+        "/api/v1/signing-sessions/{id}": {
+            "get": _op(
+                "The state of a signing session",
+                ("200", _json("SigningSession", "Its status, level, signer's name or failure")),
+                ("404",),
+                params=[SIGNING_SESSION_ID],
+            )
+        },
+        "/signing/{token}": {
+            "get": _op(
+                "The citizen's signing link: posts a signed AuthnRequest to the IdP",
+                ("200", _page("A page that posts the AuthnRequest to the IdP (HTTP-POST)")),
+                (),
+                params=[_path("token", "^[A-Za-z0-9_-]{20,64}$", "the link's token (single use)")],
+                public=True,
+                description="No bearer token: the browser comes here. The link works once and "
+                "before it expires (SIGNING_SESSION_MINUTES); otherwise a page in German and "
+                "English says what to do. The token is masked in the access log.",
+                extra={
+                    "404": _page("Unknown link"),
+                    "409": _page("Link already used"),
+                    "410": _page("Link expired"),
+                    "503": _page("The IdP's metadata cannot be read; the link works again later"),
+                },
+            )
+        },
+        "/saml/metadata": {
+            "get": _op(
+                "The portal's SAML service-provider metadata (register it with the IdP)",
+                (
+                    "200",
+                    {
+                        "description": "EntityDescriptor: HTTP-POST AssertionConsumerService, "
+                        "signing and encryption certificate, requested attributes",
+                        "content": {"application/samlmetadata+xml": {"schema": {"type": "string"}}},
+                    },
+                ),
+                (),
+                public=True,
+            )
+        },
+        "/saml/acs": {
+            "post": {
+                **_op(
+                    "The assertion consumer service (HTTP-POST binding)",
+                    ("200", _page("Signed or login confirmed: back to the chat")),
+                    (),
+                    public=True,
+                    description="The IdP's Response for a request this portal sent: signed by "
+                    "the IdP's key in IDP_METADATA, for our audience and ACS, in time, not seen "
+                    "before, at the level asked for. Anything else is refused with a page and a "
+                    "log line (never the assertion's content) and nothing is signed.",
+                    extra={
+                        "400": _page("Invalid, expired, unsolicited or cancelled login"),
+                        "403": _page("Level too low, or not the account holder or signer"),
+                        "409": _page("Login already used, or the action is no longer open"),
+                        "503": _page("The IdP's metadata cannot be read"),
+                    },
+                ),
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/x-www-form-urlencoded": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["SAMLResponse"],
+                                "properties": {
+                                    "SAMLResponse": {"type": "string"},
+                                    "RelayState": {"type": "string"},
+                                },
+                            }
+                        }
+                    },
+                },
+            }
+        },
+    }
+
+
 def _other_paths() -> dict[str, Any]:
     reference = _path(
         "reference",
@@ -298,10 +434,16 @@ def _other_paths() -> dict[str, Any]:
             "post": _op(
                 "File a service request",
                 ("201", _json("ServiceRequestCreated", "Received; the reference is random")),
-                ("400", "409", "422"),
+                ("400", "403", "409", "422"),
                 body="ServiceRequestCreate",
                 description="`type` selects the fields. A bulky waste `pickup_date` must be one "
-                "of GET /api/v1/bulky-waste/dates (else 422; a date filled meanwhile is 409).",
+                "of GET /api/v1/bulky-waste/dates (else 422; a date filled meanwhile is 409). "
+                "A civil-status certificate (`type` certificate) needs, where the city's policy "
+                "asks for a login (data/signing.yml, order_certificate), `signing_session_id`: a "
+                "completed signing session of purpose order_certificate of the same "
+                "`conversation_id` at the policy's level; it is used up by the filing (403 "
+                "without it, for another purpose or conversation, not completed or too low a "
+                "level; 409 when used already). Other types refuse the field (422).",
             )
         },
         "/api/v1/service-requests/{reference}": {

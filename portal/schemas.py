@@ -250,6 +250,14 @@ class SlotIdStr(Patterned):
     max_length = 64
 
 
+class SessionIdStr(Patterned):
+    """The id of a signing session (POST /api/v1/signing-sessions)."""
+
+    min_length = 32
+    max_length = 32
+    regex = re.compile(r"^[0-9a-f]{32}$")
+
+
 class Strict(BaseModel):
     class Config:
         extra = Extra.forbid
@@ -347,7 +355,9 @@ class Mandate(BaseModel):
         ...,
         nullable=True,
         description="Signing evidence: times, channel, consent text version and its SHA-256, "
-        "code check, creditor id, mandate reference (null until signed)",
+        "code check or, under `signature`, the login (level_of_assurance, idp_entity_id, "
+        "assertion_id and times, pseudonym_hmac, signer_name; never the assertion), creditor "
+        "id, mandate reference (null until signed)",
     )
     document_url: str | None = Field(
         None, nullable=True, description="the sealed mandate for the citizen (once signed)"
@@ -362,6 +372,79 @@ class CodeResent(BaseModel):
     id: str
     status: Literal["pending_signature"]
     code_expires_at: dt.datetime
+
+
+class MandateCreatedAnswer(MandateCreated):
+    """The answer to a mandate's creation: how the city lets this mandate be signed."""
+
+    signing_methods: list[Literal["bundid", "email_code"]] = Field(
+        ...,
+        description="bundid: a login (POST /api/v1/signing-sessions, purpose sign_mandate);"
+        " email_code: the mailed code (POST /api/v1/mandates/{id}/sign), only up to the"
+        " amount the city's policy allows (data/signing.yml); above it no code is mailed",
+    )
+    required_level: Literal["substantial", "high"] = Field(
+        ..., description="the level of assurance a login must reach to sign it"
+    )
+
+
+class RevokeRequest(Strict):
+    signing_session_id: SessionIdStr | None = Field(
+        None,
+        description="a completed signing session (purpose revoke_mandate, this mandate) of the"
+        " signer or the account holder; required where the city's policy asks for a login",
+    )
+
+
+# ---------------------------------------------------------------- signing sessions
+
+
+class SubjectStr(Patterned):
+    min_length = 1
+    max_length = 64
+    regex = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+Purpose = Literal["sign_mandate", "revoke_mandate", "order_certificate"]
+
+
+class SigningSessionCreate(Strict):
+    purpose: Purpose
+    subject_id: SubjectStr = Field(
+        ..., description="the mandate's id (sign_mandate, revoke_mandate); any id for a certificate"
+    )
+    conversation_id: Line128 = Field(..., description="the conversation told when it ends")
+    output_channel: ChannelStr = Field(..., description="the conversation's channel")
+    language: Literal["de", "en"] = "de"
+
+
+class SigningSessionCreated(BaseModel):
+    id: str = Field(..., example="3f2c0d4e9a8b4c7d8e9f0a1b2c3d4e5f")
+    url: str = Field(
+        ..., description="the single-use link for the citizen: {PORTAL_PUBLIC_URL}/signing/<token>"
+    )
+    expires_at: dt.datetime
+    required_level: Literal["substantial", "high"]
+
+
+class SigningSession(BaseModel):
+    id: str
+    status: Literal["pending", "completed", "failed", "expired"]
+    purpose: Purpose
+    subject_id: str
+    conversation_id: str
+    required_level: Literal["substantial", "high"]
+    level: Literal["low", "substantial", "high"] | None = Field(..., nullable=True)
+    signer_name: str | None = Field(..., nullable=True)
+    failure: str | None = Field(
+        ...,
+        nullable=True,
+        description="cancelled, level_too_low, name_mismatch, invalid_response, expired,"
+        " not_pending",
+    )
+    expires_at: dt.datetime
+    finished_at: dt.datetime | None = Field(..., nullable=True)
+    consumed: bool = Field(..., description="used up by a revocation or a certificate order")
 
 
 # ---------------------------------------------------------------- service requests
@@ -381,6 +464,11 @@ class CertificateRequest(_RequestBase):
     copies: Copies
     delivery_address: Para300
     fee: AmountStr
+    signing_session_id: SessionIdStr | None = Field(
+        None,
+        description="a completed signing session (purpose order_certificate, this conversation)"
+        " at the level of the city's policy; required where the policy asks for a login",
+    )
 
 
 class BulkyWasteRequest(_RequestBase):
@@ -506,6 +594,7 @@ class Health(BaseModel):
 RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
     Invoice,
     MandateCreated,
+    MandateCreatedAnswer,
     MandateSigned,
     Mandate,
     MandateList,
@@ -516,11 +605,15 @@ RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
     SlotList,
     Appointment,
     Health,
+    SigningSessionCreated,
+    SigningSession,
 )
 REQUEST_MODELS: tuple[type[BaseModel], ...] = (
     InvoiceLookup,
     MandateCreate,
     SignRequest,
+    RevokeRequest,
+    SigningSessionCreate,
     ServiceRequestCreate,
     StatusLookup,
     AppointmentCreate,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import importlib.util
 import json
 import logging
 import os
@@ -57,6 +58,9 @@ class SigningConfig:
     pseudonym_key: bytes
     rasa: rasa_notify.RasaTarget
     policy: signing_policy.Policy
+    # the certificate the IdP signs its metadata with (BundID's metadata signing certificate):
+    # when set, metadata without a valid signature by it is refused
+    idp_metadata_cert: Path | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str], public_url: str, var_dir: Path, data_dir: Path,
@@ -66,13 +70,17 @@ class SigningConfig:
         cert = Path(env["SAML_SP_CERT"]) if env.get("SAML_SP_CERT") else keys / "saml-sp-cert.pem"
         if not (env.get("SAML_SP_KEY") and env.get("SAML_SP_CERT")):
             ensure_pair(key, cert, f"{organisation} (Entwicklung)")
-        idp_port = env.get("IDP_PORT") or "8090"
+        metadata = idp_metadata_source(env)
+        metadata_cert = env.get("IDP_METADATA_CERT") or None
+        if metadata_cert is not None and not Path(metadata_cert).is_file():
+            raise ValueError(f"IDP_METADATA_CERT names no file: {metadata_cert}")
         minutes = env.get("SIGNING_SESSION_MINUTES") or "15"
         if not minutes.isdigit() or not 1 <= int(minutes) <= 120:
             raise ValueError("SIGNING_SESSION_MINUTES must be a whole number from 1 to 120")
         rasa_port = env.get("RASA_PORT") or "5005"
         return cls(
-            idp_metadata=env.get("IDP_METADATA") or f"http://127.0.0.1:{idp_port}/metadata",
+            idp_metadata=metadata,
+            idp_metadata_cert=Path(metadata_cert) if metadata_cert else None,
             sp=sp.SpSettings(
                 entity_id=env.get("SAML_SP_ENTITY_ID") or f"{public_url}/saml/metadata",
                 acs_url=f"{public_url}/saml/acs",
@@ -89,6 +97,37 @@ class SigningConfig:
             ),
             policy=signing_policy.load(data_dir),
         )
+
+
+def _development_idp_present() -> bool:
+    """Whether this installation has the development IdP (`devtools/`, absent from the
+    production image)."""
+    try:
+        return importlib.util.find_spec("devtools.idp") is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def idp_metadata_source(env: dict[str, str]) -> str:
+    """`IDP_METADATA`: an http(s) URL or an existing file. Unset, it is the development IdP's
+    on `IDP_PORT` where that IdP exists; without it (production) the portal refuses to start
+    rather than send citizens to an IdP that is not there."""
+    value = (env.get("IDP_METADATA") or "").strip()
+    if not value:
+        if not _development_idp_present():
+            raise ValueError(
+                "IDP_METADATA is not set: set it to the URL of BundID's SAML metadata (or a"
+                " file holding it); the development IdP does not exist in production"
+            )
+        return f"http://127.0.0.1:{env.get('IDP_PORT') or '8090'}/metadata"
+    if value.startswith(("http://", "https://")):
+        return value
+    if not Path(value).is_file():
+        raise ValueError(
+            f"IDP_METADATA must be an http(s) URL or an existing file, not {value[:80]!r}"
+            " (set it to BundID's metadata URL)"
+        )
+    return value
 
 
 def _pseudonym_key(configured: str | None, keys: Path) -> bytes:
@@ -121,6 +160,8 @@ class Signing:
         with self._lock:
             if self._sp_config is None or time.monotonic() - self._loaded > METADATA_MAX_AGE:
                 xml = _read_metadata(self.config.idp_metadata)
+                if self.config.idp_metadata_cert is not None:
+                    sp.check_metadata_signature(xml, self.config.idp_metadata_cert)
                 self._sp_config = sp.config(self.config.sp, xml)
                 sp.idp_entity_id(self._sp_config)  # exactly one IdP, or a clear error
                 self._loaded = time.monotonic()

@@ -15,11 +15,11 @@ from typing import Any
 
 from saml2 import BINDING_HTTP_POST, class_name
 from saml2.config import IdPConfig
-from saml2.metadata import entity_descriptor
+from saml2.metadata import entity_descriptor, sign_entity_descriptor
 from saml2.saml import NAME_FORMAT_URI, NAMEID_FORMAT_PERSISTENT, Assertion, NameID
 from saml2.samlp import STATUS_AUTHN_FAILED, STATUS_REQUEST_DENIED
 from saml2.server import Server
-from saml2.sigver import pre_signature_part
+from saml2.sigver import pre_signature_part, security_context
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from devtools.idp.identities import Identity
@@ -71,9 +71,15 @@ def idp_config(
 
 
 def metadata_xml(public_url: str, key_file: Path, cert_file: Path) -> str:
-    descriptor = entity_descriptor(idp_config(public_url, key_file, cert_file, None))
+    """The IdP's metadata, signed with its own key as BundID signs its metadata (a portal
+    with IDP_METADATA_CERT set to the IdP's certificate checks it)."""
+    conf = idp_config(public_url, key_file, cert_file, None)
+    descriptor = entity_descriptor(conf)
     descriptor.extensions = None  # no list of every algorithm xmlsec1 knows (MD5, SHA-1 …)
-    return f'<?xml version="1.0" encoding="UTF-8"?>\n{descriptor}'
+    _signed, xml = sign_entity_descriptor(
+        descriptor, None, security_context(conf), sign_alg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256
+    )
+    return str(xml)
 
 
 def attributes(identity: Identity) -> dict[str, list[str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -13,7 +14,7 @@ from sanic.response import HTTPResponse, raw
 
 from portal import document_links, mandate_flow, schemas, signing
 from portal.context import Portal
-from portal.http import answer, load_json, parse_body, portal
+from portal.http import answer, parse_body, portal
 from portal.invoice_check import cents
 from portal.problems import Problem, validation_problem
 from portal.signing_policy import Policy
@@ -108,13 +109,14 @@ async def create(request: Request) -> HTTPResponse:
     key = _idempotency_key(request)
     draft = _draft(request, parse_body(request, schemas.MandateCreate), key)
     ctx = portal(request)
+    # how this mandate may be signed, by the city's policy (data/signing.yml) for its amount
+    policy = _signing(request).config.policy
+    draft = dataclasses.replace(draft, email_code=policy.email_code_allowed(draft.amount_cents))
     created = await asyncio.to_thread(mandate_flow.create, ctx, draft)
-    if created.code is not None:
+    if created.code is not None and draft.email_code:
         # the code mail was queued with the mandate; the outbox worker sends it
         ctx.wake_outbox()
         log.info("mandate %s created, code queued", created.response["id"])
-    # how this mandate may be signed, by the city's policy (data/signing.yml) for its amount
-    policy = _signing(request).config.policy
     response = {
         **created.response,
         "signing_methods": policy.methods(draft.amount_cents),
@@ -202,7 +204,10 @@ async def sign(request: Request, mandate_id: str) -> HTTPResponse:
 @bp.post("/<mandate_id:str>/resend-code")
 async def resend_code(request: Request, mandate_id: str) -> HTTPResponse:
     ctx = portal(request)
-    row, _code = await asyncio.to_thread(mandate_flow.resend, ctx, _mandate_id(mandate_id))
+    mandate_id = _mandate_id(mandate_id)
+    # no code for a mandate the code may not sign: the same 403 as its signing
+    await asyncio.to_thread(_email_code_allowed, ctx, _signing(request).config.policy, mandate_id)
+    row, _code = await asyncio.to_thread(mandate_flow.resend, ctx, mandate_id)
     ctx.wake_outbox()  # the new code was queued with its hash
     return answer(
         schemas.CodeResent(
@@ -230,13 +235,10 @@ async def revoke(request: Request, mandate_id: str) -> HTTPResponse:
 
 
 def _revoke_session(request: Request) -> str | None:
+    """The body is optional: without a login the city's policy decides (data/signing.yml)."""
     if not request.body:
         return None
-    body = load_json(request)
-    value = body.get("signing_session_id") if isinstance(body, dict) else None
-    if value is not None and not isinstance(value, str):
-        raise validation_problem({"signing_session_id": "muss Text sein / must be a string"})
-    return value
+    return parse_body(request, schemas.RevokeRequest).signing_session_id
 
 
 def _use_session(

@@ -12,13 +12,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 from sqlalchemy.engine import Connection, Row
 
-from portal import calendar, limits, request_facts, schemas
+from portal import calendar, limits, request_facts, schemas, signing
+from portal.context import Portal
 from portal.http import answer, parse_body, portal, utc
 from portal.problems import Problem, validation_problem
 from portal.storage import service_requests as store
@@ -48,8 +50,13 @@ def _free_days(
 
 
 def _create(
-    conn: Connection, payload: dict[str, Any], config: dict[str, Any], now: dt.datetime
+    conn: Connection,
+    payload: dict[str, Any],
+    config: dict[str, Any],
+    now: dt.datetime,
+    login: Callable[[Connection], None],
 ) -> str | Problem:
+    login(conn)
     if payload["type"] == "bulky_waste":
         pickup = dt.date.fromisoformat(payload["pickup_date"])
         if pickup not in calendar.pickup_days(config, now.date()):
@@ -71,10 +78,41 @@ async def create(request: Request) -> HTTPResponse:
     field = _NOT_IN_FUTURE.get(payload["type"])
     if field and dt.date.fromisoformat(payload[field]) > now.date():
         raise validation_problem({field: "liegt in der Zukunft / is in the future"})
-    result = await ctx.db(_create, payload, ctx.calendar["bulky_waste"], now)
+    result = await ctx.db(
+        _create, payload, ctx.calendar["bulky_waste"], now, _login_check(request, ctx, payload)
+    )
     if isinstance(result, Problem):
         raise result
     return answer(schemas.ServiceRequestCreated(reference=result, status="received"), 201)
+
+
+def _login_check(
+    request: Request, ctx: Portal, payload: dict[str, Any]
+) -> Callable[[Connection], None]:
+    """What a request needs of a BundID / Servicekonto login before it is filed: a civil-status
+    certificate names a person's civil status, so where the city's policy (data/signing.yml,
+    order_certificate) asks for a login, a completed signing session of this conversation at
+    that level is used up in the filing's transaction (a refused filing leaves it unused)."""
+    session_id = payload.get("signing_session_id")
+    if payload["type"] != "certificate":
+        if session_id is not None:
+            raise validation_problem(
+                {"signing_session_id": "nur für Urkunden / only for certificate orders"}
+            )
+        return lambda _conn: None
+    signing_: signing.Signing = request.app.ctx.signing
+
+    def check(conn: Connection) -> None:
+        signing.require_session(
+            ctx,
+            conn,
+            signing_,
+            session_id,
+            "order_certificate",
+            conversation_id=payload.get("conversation_id"),
+        )
+
+    return check
 
 
 def _status(

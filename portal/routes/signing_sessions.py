@@ -9,9 +9,9 @@ import re
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
-from portal import signing
-from portal.http import load_json, portal
-from portal.problems import Problem, validation_problem
+from portal import schemas, signing
+from portal.http import parse_body, portal
+from portal.problems import Problem
 from portal.storage import signing as store
 
 bp = Blueprint("signing_sessions", url_prefix="/api/v1/signing-sessions")
@@ -20,9 +20,8 @@ _ID = re.compile(r"[0-9a-f]{32}")
 
 @bp.post("")
 async def create(request: Request) -> HTTPResponse:
-    body = load_json(request)
-    if not isinstance(body, dict):
-        raise validation_problem({"body": "muss ein JSON-Objekt sein / must be a JSON object"})
+    # the schema's checks first (types, lengths, unknown fields), then signing.create's own
+    body = parse_body(request, schemas.SigningSessionCreate).dict()
     ctx = portal(request)
     created = await asyncio.to_thread(signing.create, ctx, request.app.ctx.signing, body)
     return HTTPResponse(json.dumps(created), status=201, content_type="application/json")

@@ -27,7 +27,7 @@ from saml2.metadata import entity_descriptor
 from saml2.response import StatusAuthnFailed, StatusError, StatusRequestDenied
 from saml2.saml import NAMEID_FORMAT_PERSISTENT, AuthnContextClassRef
 from saml2.samlp import RequestedAuthnContext
-from saml2.sigver import SignatureError
+from saml2.sigver import CryptoBackendXmlSec1, SignatureError
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from portal.saml import bundid
@@ -124,6 +124,46 @@ def config(sp: SpSettings, idp_metadata_xml: str | None) -> SPConfig:
     result = SPConfig()
     result.load(conf)
     return result
+
+
+MD = "urn:oasis:names:tc:SAML:2.0:metadata"
+DS = "http://www.w3.org/2000/09/xmldsig#"
+
+
+def check_metadata_signature(xml: str, cert_file: Path) -> None:
+    """Refuse IdP metadata that is not signed, as a whole, by `cert_file` (IDP_METADATA_CERT).
+
+    pysaml2's metadata loaders accept unsigned metadata even when a certificate is given, so
+    the check is ours; the signature itself is verified by xmlsec1 (pysaml2's backend). The
+    signature must be the root's own (its first `ds:Signature`, a child of the root, whose
+    reference is the root's ID): a signature of some inner element proves nothing about the
+    keys and endpoints beside it.
+    """
+    try:
+        root = SafeET.fromstring(xml.encode("utf-8"))
+    except Exception as exc:  # defusedxml and expat raise several kinds
+        raise MetadataUnavailable("IDP_METADATA is not XML") from exc
+    if root.tag not in (f"{{{MD}}}EntityDescriptor", f"{{{MD}}}EntitiesDescriptor"):
+        raise MetadataUnavailable("IDP_METADATA is not SAML metadata")
+    first = next(root.iter(f"{{{DS}}}Signature"), None)
+    root_id = root.get("ID")
+    reference = root.find(f"{{{DS}}}Signature/{{{DS}}}SignedInfo/{{{DS}}}Reference")
+    if (
+        first is None
+        or not root_id
+        or first not in list(root)
+        or reference is None
+        or reference.get("URI") != f"#{root_id}"
+    ):
+        raise MetadataUnavailable("IDP_METADATA is not signed as a whole (IDP_METADATA_CERT set)")
+    node_name = root.tag.strip("{").replace("}", ":")
+    backend = CryptoBackendXmlSec1(_xmlsec())
+    try:
+        valid = backend.validate_signature(xml, str(cert_file), "pem", node_name, root_id)
+    except SignatureError as exc:
+        raise MetadataUnavailable("IDP_METADATA's signature does not verify") from exc
+    if not valid:
+        raise MetadataUnavailable("IDP_METADATA's signature does not verify")
 
 
 def metadata_xml(sp: SpSettings) -> str:

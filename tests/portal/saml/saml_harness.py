@@ -40,7 +40,11 @@ def _up(url: str) -> bool:
 
 
 @contextmanager
-def idp_process(var_dir: Path, port: int, portal_url: str) -> Iterator[IdpProcess]:
+def idp_process(
+    var_dir: Path, port: int, portal_url: str, sp_metadata: str | None = None
+) -> Iterator[IdpProcess]:
+    """The IdP on `port`; it reads the SP's metadata from the portal, or from `sp_metadata`
+    (a file or URL) when given."""
     var_dir.mkdir(parents=True, exist_ok=True)
     url = f"http://127.0.0.1:{port}"
     env = {
@@ -48,7 +52,7 @@ def idp_process(var_dir: Path, port: int, portal_url: str) -> Iterator[IdpProces
         "IDP_PORT": str(port),
         "BIND_HOST": "127.0.0.1",
         "VAR_DIR": str(var_dir),
-        "IDP_SP_METADATA": f"{portal_url}/saml/metadata",
+        "IDP_SP_METADATA": sp_metadata or f"{portal_url}/saml/metadata",
     }
     log_path = var_dir / "idp.log"
     with log_path.open("wb") as log:

@@ -29,7 +29,7 @@ def _mandate(system: SamlSystem, kassenzeichen: str, amount: str, holder: str) -
         "/api/v1/mandates", json=body, headers={"Idempotency-Key": uuid.uuid4().hex}
     )
     assert answer.status_code == 201, answer.text
-    return dict(answer.json())
+    return {**answer.json(), "email": body["email"]}
 
 
 def _session(system: SamlSystem, purpose: str, subject: str) -> dict[str, Any]:
@@ -94,6 +94,9 @@ def test_login_at_level_high_signs_the_mandate(saml_system: SamlSystem) -> None:
     assert "ACS replayed: session " + session["id"] in log
     assert "Mustermann" not in log and "DEV-BPK2" not in log
     assert login_evidence["assertion_id"] not in log
+    # the link's token opens a login until it is used: the access log shows it masked
+    token = session["url"].rsplit("/", 1)[1]
+    assert token not in log and "GET /signing/***" in log.replace(saml_system.portal.url, "")
 
 
 def test_another_persons_login_signs_nothing(saml_system: SamlSystem) -> None:
@@ -207,11 +210,16 @@ def test_email_code_only_up_to_the_policys_amount(saml_system: SamlSystem) -> No
     )
     assert refused.status_code == 403 and refused.json()["signing_methods"] == ["bundid"]
     assert _read(saml_system, f"/api/v1/mandates/{over['id']}")["status"] == "pending_signature"
+    resend = saml_system.portal.client().post(f"/api/v1/mandates/{over['id']}/resend-code")
+    assert resend.status_code == 403
     under = _mandate(saml_system, "4100.2026.0001", "48.00", "Erika Mustermann")
     wrong = saml_system.portal.client().post(
         f"/api/v1/mandates/{under['id']}/sign", json={"code": "000000"}
     )
     assert wrong.status_code == 422  # the code path is open here: it checks the code
+    # the code mail went out for the mandate the code may sign, never for the other one
+    assert saml_system.sink.wait_for(under["email"], 1)
+    assert saml_system.sink.to(over["email"]) == []
 
 
 def test_revocation_needs_the_signers_login(saml_system: SamlSystem) -> None:
@@ -235,3 +243,60 @@ def test_revocation_needs_the_signers_login(saml_system: SamlSystem) -> None:
     assert revoked.status_code == 200 and revoked.json()["status"] == "revoked"
     again = client.post(path, json={"signing_session_id": revoking["id"]})
     assert again.status_code in (409,)
+
+
+CERTIFICATE = {
+    "type": "certificate",
+    "certificate_type": "geburtsurkunde",
+    "person_name": "Erika Mustermann",
+    "event_date": "1964-08-12",
+    "event_place": "Marburg",
+    "copies": 1,
+    "delivery_address": "Heinrich-Böll-Straße 5\n35037 Marburg",
+    "fee": "12.00",
+    "channel": "rest",
+}
+
+
+def test_certificate_order_needs_a_login_of_its_conversation(saml_system: SamlSystem) -> None:
+    client = saml_system.portal.client()
+    conversation = f"cert-{uuid.uuid4().hex[:8]}"
+    order = {**CERTIFICATE, "conversation_id": conversation}
+    refused = client.post("/api/v1/service-requests", json=order)
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["required_level"] == "substantial"
+    session = client.post(
+        "/api/v1/signing-sessions",
+        json={
+            "purpose": "order_certificate",
+            "subject_id": "certificate",
+            "conversation_id": conversation,
+            "output_channel": "rest",
+        },
+    ).json()
+    pending = client.post(
+        "/api/v1/service-requests", json={**order, "signing_session_id": session["id"]}
+    )
+    assert pending.status_code == 403 and "nicht abgeschlossen" in pending.text
+    acs, fields = login(session["url"], "erika-elster", "erika-elster")
+    assert httpx.post(acs, data=fields).status_code == 200
+    elsewhere = {**order, "conversation_id": "another", "signing_session_id": session["id"]}
+    assert client.post("/api/v1/service-requests", json=elsewhere).status_code == 403
+    filed = client.post(
+        "/api/v1/service-requests", json={**order, "signing_session_id": session["id"]}
+    )
+    assert filed.status_code == 201, filed.text
+    again = client.post(
+        "/api/v1/service-requests", json={**order, "signing_session_id": session["id"]}
+    )
+    assert again.status_code == 409
+    assert _read(saml_system, f"/api/v1/signing-sessions/{session['id']}")["consumed"] is True
+    # another kind of request has no use for a login
+    report = {
+        "type": "issue_report",
+        "category": "pothole",
+        "location": "Ketzerbach 3",
+        "description": "Schlagloch",
+        "signing_session_id": session["id"],
+    }
+    assert client.post("/api/v1/service-requests", json=report).status_code == 422

@@ -86,6 +86,7 @@ function start() {
     const buttons = (message.quick_replies || message.buttons || []).map((b) => ({
       title: String(b.title || ""),
       payload: String(b.payload || b.title || ""),
+      url: linkOf(b),
     }));
     const text = message.text || (message.attachment && message.attachment.payload && message.attachment.payload.src) || "";
     state.history.push({ who: "bot", text: String(text), buttons, time: Date.now() });
@@ -151,9 +152,8 @@ function start() {
     renderText(body, item.text);
     bubble.append(body);
     if (item.queued) bubble.append(el("div", { className: "bb-note", text: words.queued }));
-    if (item.buttons && item.buttons.length && index >= repliesStart()) {
-      bubble.append(replyButtons(item.buttons));
-    }
+    const buttons = (item.buttons || []).filter((b) => b.url || index >= repliesStart());
+    if (buttons.length) bubble.append(replyButtons(buttons));
     ui.log.append(bubble);
     ui.logBox.scrollTop = ui.logBox.scrollHeight;
   }
@@ -161,6 +161,14 @@ function start() {
   function replyButtons(buttons) {
     const group = el("div", { className: "bb-replies", role: "group", "aria-label": t().replies });
     buttons.forEach((b) => {
+      if (b.url) {
+        // A link (the signing page): it opens in a new tab, this chat stays open and shows how
+        // the login ended by itself. It never posts anything to the assistant.
+        group.append(
+          el("a", { className: "bb-reply bb-link", href: b.url, target: "_blank", rel: "noopener noreferrer", text: b.title }),
+        );
+        return;
+      }
       group.append(
         el("button", {
           type: "button",
@@ -234,6 +242,13 @@ function start() {
   ui.panel.addEventListener("keydown", (event) => {
     if (event.key === "Escape") setOpen(false);
   });
+}
+
+// Rasa's socket.io channel passes a button's title and payload only, so a link button (the
+// signing page) carries its address as the payload too: an http(s) address is opened, never sent.
+function linkOf(button) {
+  const url = String(button.url || button.payload || "");
+  return /^https?:\/\//.test(url) ? url : "";
 }
 
 function buildUi(language) {

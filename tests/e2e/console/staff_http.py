@@ -35,11 +35,15 @@ def raw_request(
     lines += [f"{name}: {value}" for name, value in headers.items()]
     lines.append(f"Content-Length: {len(body)}")
     request = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+    chunks = []
     with socket.create_connection((host, port), timeout=10) as conn:
-        conn.sendall(request)
-        chunks = []
-        while chunk := conn.recv(65536):
-            chunks.append(chunk)
+        try:
+            conn.sendall(request)
+            while chunk := conn.recv(65536):
+                chunks.append(chunk)
+        except (ConnectionResetError, BrokenPipeError):
+            if not chunks:
+                return Answer(0, {}, b"")  # dropped by the server's parser or size limit
     head, _, rest = b"".join(chunks).partition(b"\r\n\r\n")
     if not head:
         return Answer(0, {}, b"")  # the server closed without an answer: nothing was handled

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from bot.rasa_auth import bearer
 from bot.settings import Settings
 
 TIMEOUT = httpx.Timeout(2.0)
@@ -25,10 +26,10 @@ class Service:
     check: Callable[[], bool]
 
 
-def http_ok(url: str) -> Callable[[], bool]:
+def http_ok(url: str, headers: Callable[[], dict[str, str]] = dict) -> Callable[[], bool]:
     def check() -> bool:
         try:
-            return httpx.get(url, timeout=TIMEOUT).status_code == 200
+            return httpx.get(url, headers=headers(), timeout=TIMEOUT).status_code == 200
         except httpx.HTTPError:
             return False
 
@@ -59,11 +60,14 @@ def services(settings: Settings) -> list[Service]:
         Service("mailsink", "Mail sink (SMTP, mails in var/mail)",
                 f"smtp://{smtp_host}:{settings.port('SMTP_PORT')}",
                 smtp_ok(smtp_host, settings.port("SMTP_PORT"))),
+        # stands in for BundID (devtools/idp); test logins in data/demo/identities.yml
+        Service("idp", "Development IdP (test logins: data/demo/identities.yml)",
+                settings.url("IDP_PORT"), http_ok(f"{settings.url('IDP_PORT')}/health")),
         Service("portal", "Portal API (OpenAPI at /openapi.json)", portal,
                 http_ok(f"{portal}/health")),
         Service("actions", "Action server", actions, http_ok(f"{actions}/health")),
         Service("rasa", "Rasa server (REST: POST /webhooks/rest/webhook)", rasa,
-                http_ok(f"{rasa}/status?token={env['RASA_AUTH_TOKEN']}")),
+                http_ok(f"{rasa}/status", lambda: bearer(env["RASA_JWT_SECRET"], "health"))),
         Service("webchat", "Citizen web chat", webchat, http_ok(f"{webchat}/health")),
         Service("console", "Staff console", console, http_ok(f"{console}/health")),
     ]  # fmt: skip

@@ -41,6 +41,11 @@ def _token() -> str:
 SECRET_FACTORIES = {
     "PORTAL_API_TOKEN": _token,
     "RASA_AUTH_TOKEN": _token,
+    # Signs the JWTs our services send to Rasa's HTTP API (bot/rasa_auth.py) instead of the
+    # token in a query string; 32 bytes, as HS256 wants.
+    "RASA_JWT_SECRET": lambda: secrets.token_urlsafe(32),
+    # Signs the web chat's session ids (bot/channels/webchat.py); Rasa and the web chat need it.
+    "WEBCHAT_SESSION_SECRET": lambda: secrets.token_urlsafe(32),
     "CONSOLE_ADMIN_PASSWORD": _token,
     "IBAN_TOKEN_KEY": _fernet_key,
     "CONSOLE_SESSION_SECRET": _token,

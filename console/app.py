@@ -43,7 +43,7 @@ def create_app(config: ConsoleConfig | None = None) -> Sanic:
         cfg: ConsoleConfig = app.ctx.config
         app.ctx.console_db = open_console_db(cfg.console_db_url)
         app.ctx.tracker_db = engine_for(cfg.tracker_db_url)
-        app.ctx.rasa = RasaClient(cfg.rasa_url, cfg.rasa_token)
+        app.ctx.rasa = RasaClient(cfg.rasa_url, cfg.rasa_jwt_secret)
         app.ctx.portal = PortalReader(cfg.portal_url, cfg.portal_token)
         app.ctx.summaries = SummaryCache(app.ctx.pseudonyms)
         accounts.upsert(app.ctx.console_db, cfg.admin_user, cfg.admin_password, "admin")

@@ -20,7 +20,7 @@ class ConsoleConfig:
     admin_password: str
     session_secret: str
     rasa_url: str
-    rasa_token: str
+    rasa_jwt_secret: str
     session_hours: float = 8.0
     # the portal API, for the dashboard's failed mails and returned collections
     portal_url: str = ""
@@ -43,7 +43,7 @@ def from_env(env: Mapping[str, str] | None = None) -> ConsoleConfig:
         admin_password=values["CONSOLE_ADMIN_PASSWORD"],
         session_secret=values["CONSOLE_SESSION_SECRET"],
         rasa_url=values["RASA_URL"],
-        rasa_token=values["RASA_AUTH_TOKEN"],
+        rasa_jwt_secret=values["RASA_JWT_SECRET"],
         portal_url=values["PORTAL_URL"],
         portal_token=values["PORTAL_API_TOKEN"],
         data_dir=data_dir(values),

@@ -12,6 +12,8 @@ from urllib.parse import quote
 
 import httpx
 
+from bot.rasa_auth import bearer
+
 TIMEOUT = httpx.Timeout(15.0, connect=3.0)
 BACK_ACTION = "utter_what_else"
 MAX_MESSAGE = 2000
@@ -23,19 +25,25 @@ class HandoffError(RuntimeError):
 
 class RasaClient:
     def __init__(
-        self, base_url: str, token: str, transport: httpx.AsyncBaseTransport | None = None
+        self, base_url: str, jwt_secret: str, transport: httpx.AsyncBaseTransport | None = None
     ):
         self.base_url = base_url.rstrip("/")
-        self.token = token
+        # Signs a short-lived JWT per call (bot/rasa_auth.py): no token in any URL.
+        self.jwt_secret = jwt_secret
         self.transport = transport
 
     def _url(self, sender_id: str, tail: str) -> str:
-        return f"{self.base_url}/conversations/{quote(sender_id, safe='')}/{tail}"
+        # Rasa's router does not unquote path parameters: a channel's colon (`web:…`,
+        # `telegram:…`, `whatsapp:…`) must arrive as a colon, or the call reaches another
+        # conversation than the one staff took over.
+        return f"{self.base_url}/conversations/{quote(sender_id, safe=':')}/{tail}"
 
     async def _post(self, url: str, body: Any, **params: str) -> None:
         try:
             async with httpx.AsyncClient(timeout=TIMEOUT, transport=self.transport) as client:
-                response = await client.post(url, json=body, params={"token": self.token, **params})
+                response = await client.post(
+                    url, json=body, params=params, headers=bearer(self.jwt_secret, "console")
+                )
                 response.raise_for_status()
         except httpx.HTTPError as exc:
             raise HandoffError("Der Assistent (Rasa) ist nicht erreichbar oder lehnt ab.") from exc

@@ -10,9 +10,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 
 from console.handoff import HandoffError, RasaClient
+
+SECRET = "a-test-secret-of-at-least-32-bytes"
 
 
 def run(coroutine: Coroutine[Any, Any, None]) -> None:
@@ -33,7 +36,7 @@ def recording() -> tuple[list[httpx.Request], httpx.MockTransport]:
 
 def test_take_say_and_hand_back() -> None:
     seen, transport = recording()
-    client = RasaClient("http://rasa:5005/", "tok", transport)
+    client = RasaClient("http://rasa:5005/", SECRET, transport)
     run(client.pause("web/1 x"))
     run(client.say("web/1 x", "  Guten Tag, hier Frau Meier.  ", "meier"))
     run(client.resume("web/1 x"))
@@ -48,7 +51,13 @@ def test_take_say_and_hand_back() -> None:
     assert json.loads(seen[2].content) == [{"event": "resume"}]
     assert seen[3].url.path.endswith("/execute")
     assert json.loads(seen[3].content) == {"name": "utter_what_else"}
-    assert all(r.url.params["token"] == "tok" for r in seen)
+    # The secret signs a JWT in the header; no token travels in the URL (it would be logged).
+    assert all("token" not in r.url.params for r in seen)
+    claims = [
+        jwt.decode(r.headers["Authorization"].removeprefix("Bearer "), SECRET, algorithms=["HS256"])
+        for r in seen
+    ]
+    assert {c["user"]["role"] for c in claims} == {"admin"}
 
 
 def test_errors_become_handoff_errors() -> None:
@@ -59,3 +68,10 @@ def test_errors_become_handoff_errors() -> None:
         run(client.pause("x"))
     with pytest.raises(HandoffError):
         run(client.say("x", "   ", "meier"))
+
+
+def test_a_channel_prefix_reaches_rasa_as_it_is() -> None:
+    # Rasa does not unquote path parameters: `web%3A…` would be another conversation.
+    seen, transport = recording()
+    run(RasaClient("http://rasa:5005", SECRET, transport).pause("web:0123abcd"))
+    assert seen[0].url.raw_path.decode() == "/conversations/web:0123abcd/tracker/events"

@@ -22,6 +22,7 @@ from pathlib import Path
 from bot.endpoints import write_endpoints
 from bot.health import Service, http_ok, smtp_ok, wait_until_ready
 from bot.launcher import process_env
+from bot.rasa_auth import bearer
 from bot.settings import ROOT, resolve
 from bot.training import model_path
 from devtools.processes import free_ports, isolated_env, stop
@@ -43,6 +44,10 @@ class Cluster:
     @property
     def token(self) -> str:
         return self.env["RASA_AUTH_TOKEN"]
+
+    def rasa_headers(self) -> dict[str, str]:
+        """A JWT for Rasa's HTTP API in the header (bot/rasa_auth.py), never a URL token."""
+        return bearer(self.env["RASA_JWT_SECRET"], username="tests")
 
     def log_tail(self, chars: int = 3000) -> str:
         parts = []
@@ -92,6 +97,7 @@ def _start_all(cluster: Cluster, model: Path) -> list[Service]:
                replica)  # fmt: skip
         _start(cluster, f"rasa-{index}", [
             *rasa, "run", "--model", str(model), "--enable-api", f"--auth-token={cluster.token}",
+            f"--jwt-secret={env['RASA_JWT_SECRET']}", "--jwt-method=HS256",
             "--interface", "127.0.0.1", "--port", str(rasa_port),
             "--endpoints", str(endpoints), "--credentials", "bot/credentials.yml",
         ], replica)  # fmt: skip
@@ -99,7 +105,7 @@ def _start_all(cluster: Cluster, model: Path) -> list[Service]:
         cluster.rasa_urls.append(url)
         checks += [
             Service(f"actions-{index}", "", "", http_ok(f"http://127.0.0.1:{actions_port}/health")),
-            Service(f"rasa-{index}", "", "", http_ok(f"{url}/status?token={cluster.token}")),
+            Service(f"rasa-{index}", "", "", http_ok(f"{url}/status", cluster.rasa_headers)),
         ]
     return checks
 

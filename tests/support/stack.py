@@ -11,9 +11,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 import httpx
 
+from bot.rasa_auth import bearer
 from bot.settings import Settings
 from bot.training import model_path
 from devtools.processes import start_serving, stop, wait_served
@@ -45,6 +48,23 @@ class Stack:
         response.raise_for_status()
         result: list[dict[str, object]] = response.json()
         return result
+
+    def tracker(self, sender: str) -> dict[str, Any]:
+        """The conversation as Rasa's HTTP API gives it, asked with a JWT in the header (as
+        every caller in the repository asks, bot/rasa_auth.py), never a token in the URL."""
+        response = httpx.get(
+            f"{self.url('RASA_PORT')}/conversations/{quote(sender, safe=':')}/tracker",
+            headers=bearer(self.env["RASA_JWT_SECRET"], "tests"),
+            timeout=30,
+        )
+        response.raise_for_status()
+        result: dict[str, Any] = response.json()
+        return result
+
+    def user_texts(self, sender: str) -> list[str]:
+        """The citizen's messages that reached the assistant in this conversation."""
+        events = self.tracker(sender).get("events") or []
+        return [str(e.get("text") or "") for e in events if e.get("event") == "user"]
 
     def log_text(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")

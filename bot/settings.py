@@ -25,6 +25,8 @@ PORT_DEFAULTS: dict[str, int] = {
     "WEBCHAT_PORT": 8000,
     "CONSOLE_PORT": 8001,
     "SMTP_PORT": 2525,
+    # the development SAML identity provider standing in for BundID (devtools/idp)
+    "IDP_PORT": 8090,
 }
 
 
@@ -132,6 +134,9 @@ def resolve(base: Mapping[str, str] | None = None, dotenv: Path | None = None) -
     env.setdefault("PORTAL_URL", f"http://127.0.0.1:{env['PORTAL_PORT']}")
     env.setdefault("ACTIONS_URL", f"http://127.0.0.1:{env['ACTIONS_PORT']}/webhook")
     env.setdefault("RASA_URL", f"http://127.0.0.1:{env['RASA_PORT']}")
+    # the portal logs in against the development IdP of this system (Procfile); a deployment
+    # sets BundID's metadata instead (docs/settings.md)
+    env.setdefault("IDP_METADATA", f"http://127.0.0.1:{env['IDP_PORT']}/metadata")
     for name in PORT_DEFAULTS:
         int(env[name])  # a clear ValueError at start beats a confusing bind error later
     return Settings(env=dict(env), generated_secrets=generated)

@@ -43,7 +43,12 @@ def isolated_env(folder: Path, extra: dict[str, str] | None = None) -> dict[str,
     in `folder`, random secrets, no `.env` and no Redis, so it never meets a developer's
     running system; `extra` last."""
     env = {key: value for key, value in os.environ.items() if key not in PORT_DEFAULTS}
-    env.update({name: str(port) for name, port in zip(PORT_DEFAULTS, free_ports(6), strict=True)})
+    ports = free_ports(len(PORT_DEFAULTS))
+    env.update({name: str(port) for name, port in zip(PORT_DEFAULTS, ports, strict=True)})
+    # the portal logs in against this system's own development IdP (bot.settings derives
+    # IDP_METADATA from IDP_PORT), never one a developer's environment names
+    for name in ("IDP_METADATA", "IDP_PUBLIC_URL", "IDP_SP_METADATA"):
+        env.pop(name, None)
     env.update(
         {
             "BIND_HOST": "127.0.0.1",

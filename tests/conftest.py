@@ -71,7 +71,15 @@ def stack(tmp_path_factory: pytest.TempPathFactory, platforms: Platforms) -> Ite
     Its processes read the time from a file of its own while that exists (`clock.set_time`),
     so a test can run time-dependent paths on any day and hour."""
     folder = tmp_path_factory.mktemp("stack")
-    extra = {**platforms.env(), clock.FILE_SETTING: str(folder / "clock")}
+    # A small per-address limit, met only by tests that name a client address through the
+    # trusted loopback proxy (tests/e2e/test_client_limits.py, tests/e2e/test_webchat_guard.py);
+    # loopback itself is exempt.
+    limits = {
+        "ADDRESS_RATE_BURST": "6",
+        "ADDRESS_RATE_PER_MINUTE": "1",
+        "WEBCHAT_MAX_CONNECTIONS_PER_ADDRESS": "3",
+    }
+    extra = {**platforms.env(), **limits, clock.FILE_SETTING: str(folder / "clock")}
     with running_stack(folder, extra=extra) as running:
         yield running
 

@@ -1,5 +1,7 @@
 """The web chat service: a demo city page with the chat open, the embeddable widget, the privacy
-notice, and the relay of the widget's socket.io connection to Rasa (see `relay.py` for why).
+notice, the relay of the widget's socket.io connection to Rasa (see `relay.py` for why and how
+it is guarded), and the sessions: `POST /api/sessions` issues a signed one (the only way to
+get one), `POST /api/sessions/bot-messages` gives back the replies a page missed.
 
 The widget's sources live in `src/`; `scripts/build-webchat.sh` bundles them into `dist/`
 (git-ignored), which `/static/<name>` serves.
@@ -10,7 +12,9 @@ from __future__ import annotations
 import html
 import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 from sanic import Sanic
@@ -18,10 +22,12 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, file, json
 from sanic.response import html as html_response
 
+from bot.channels.limits import RATE_LIMITED, ClientLimits
 from bot.settings import data_dir
 from bot.web import add_security_headers
-from webchat.history import RasaUnavailable, bot_messages, valid_session
-from webchat.relay import MAX_FRAME, Socket, relay, upstream_url
+from bot.webchat_session import new_session, sign, verify
+from webchat.history import RasaUnavailable, bot_messages
+from webchat.relay import MAX_FRAME, Gate, PageFrames, Socket, relay, upstream_url
 
 HERE = Path(__file__).parent
 PAGES = HERE / "pages"
@@ -55,14 +61,83 @@ def static_path(name: str, root: Path = DIST) -> Path | None:
     return path
 
 
+def _origin(url: str) -> str:
+    parts = urlsplit(url.strip())
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def allowed_origins(env: Mapping[str, str]) -> set[str]:
+    """The pages that may talk to the web chat: its own public URL, and `WEBCHAT_ALLOWED_ORIGINS`
+    (comma-separated; the city's sites that embed the widget). A loopback public URL (development)
+    allows both of its spellings, so that http://localhost:8000 works as well as 127.0.0.1.
+
+    >>> sorted(allowed_origins({"WEBCHAT_PUBLIC_URL": "https://chat.example.de/",
+    ...                         "WEBCHAT_ALLOWED_ORIGINS": "https://www.example.de, "}))
+    ['https://chat.example.de', 'https://www.example.de']
+    >>> sorted(allowed_origins({"WEBCHAT_PORT": "8000"}))
+    ['http://127.0.0.1:8000', 'http://localhost:8000']
+    """
+    public = env.get("WEBCHAT_PUBLIC_URL") or f"http://127.0.0.1:{env.get('WEBCHAT_PORT', '8000')}"
+    origins = {_origin(public)}
+    origins |= {_origin(o) for o in env.get("WEBCHAT_ALLOWED_ORIGINS", "").split(",") if o.strip()}
+    for origin in list(origins):
+        for a, b in (("://127.0.0.1", "://localhost"), ("://localhost", "://127.0.0.1")):
+            if a in origin:
+                origins.add(origin.replace(a, b))
+    return origins
+
+
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name) or str(default)
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}")
+    return int(value)
+
+
 def create_app() -> Sanic:
     app = Sanic("buergerbot_webchat")
     app.config.REQUEST_MAX_SIZE = 16 * 1024
     app.config.WEBSOCKET_MAX_SIZE = MAX_FRAME
     add_security_headers(app)
-    rasa_url = os.environ.get("RASA_URL", "http://127.0.0.1:5005")
-    rasa_token = os.environ.get("RASA_AUTH_TOKEN", "")
+    env = os.environ
+    rasa_url = env.get("RASA_URL", "http://127.0.0.1:5005")
+    jwt_secret = env.get("RASA_JWT_SECRET", "")
+    session_secret = env.get("WEBCHAT_SESSION_SECRET", "")
+    if not session_secret:
+        logger.warning("WEBCHAT_SESSION_SECRET is unset: the web chat cannot issue sessions")
+    limits = ClientLimits.from_env(env)
+    origins = allowed_origins(env)
+    gate = Gate(
+        origins,
+        max_total=_count(env, "WEBCHAT_MAX_CONNECTIONS", 1000),
+        max_per_address=_count(env, "WEBCHAT_MAX_CONNECTIONS_PER_ADDRESS", 20),
+        exempt=limits.is_exempt,
+    )
     city = city_name()
+
+    def address_of(request: Request) -> str:
+        return limits.address(request.ip, request.headers.get("x-forwarded-for"))
+
+    def cors(request: Request) -> dict[str, str]:
+        # Only pages on the allowlist may read the answers (a city site embedding the widget).
+        headers = {"Cache-Control": "no-store", "Vary": "Origin"}
+        origin = request.headers.get("origin")
+        if origin and origin.rstrip("/") in origins:
+            headers["Access-Control-Allow-Origin"] = origin
+        return headers
+
+    def refused(request: Request) -> HTTPResponse | None:
+        """403 for a page not on the allowlist, 429 over the address's limit, else None."""
+        origin = request.headers.get("origin")
+        if origin is not None and origin.rstrip("/") not in origins:
+            detail = "Diese Seite darf den Chat nicht nutzen. / This page may not use the chat."
+            return json({"error": "forbidden", "detail": detail}, status=403)
+        if not limits.allow_address(address_of(request)):
+            headers = {**cors(request), "Retry-After": "10"}
+            body = {"error": "too_many_requests", "detail": RATE_LIMITED}
+            return json(body, status=429, headers=headers)
+        return None
+
     if not (DIST / "widget.js").is_file():
         logger.warning("web chat widget not built: run scripts/build-webchat.sh")
 
@@ -87,19 +162,50 @@ def create_app() -> Sanic:
         headers = {"Cache-Control": "no-cache"}
         return await file(path, mime_type=STATIC_TYPES[path.suffix], headers=headers)
 
-    @app.get("/api/sessions/<session:str>/bot-messages")
-    async def missed(request: Request, session: str) -> HTTPResponse:
-        # The widget asks after a reconnect for replies Rasa sent while its socket was away.
-        # The session id (128 random bits, known only to the widget) is the key, as for the
-        # socket.io room; any origin may ask, since city sites embed the widget.
-        headers = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-store"}
-        if not valid_session(session):
-            return json({"error": "unknown session"}, status=404, headers=headers)
+    @app.post("/api/sessions")
+    async def issue_session(request: Request) -> HTTPResponse:
+        # The only way to a web chat session: a client never chooses its id (docs/security.md).
+        problem = refused(request)
+        if problem is not None:
+            return problem
+        session = new_session()
+        return json({"session": session, "token": sign(session_secret, session)}, status=201,
+                    headers=cors(request))  # fmt: skip
+
+    @app.post("/api/sessions/bot-messages")
+    async def missed(request: Request) -> HTTPResponse:
+        # The widget asks after a reconnect for replies Rasa sent while its socket was away. The
+        # signed token comes in the body (a plain-text body needs no CORS preflight), never in
+        # the URL, which access logs keep.
+        problem = refused(request)
+        if problem is not None:
+            return problem
         try:
-            messages = await bot_messages(rasa_url, rasa_token, session)
+            body = request.json
+        except Exception:  # sanic raises its own InvalidUsage for broken JSON
+            body = None
+        token = body.get("token") if isinstance(body, dict) else None
+        session = verify(session_secret, token)
+        if session is None:
+            detail = "Unbekannte Sitzung. / Unknown session."
+            return json({"error": "unknown_session", "detail": detail}, status=404,
+                        headers=cors(request))  # fmt: skip
+        try:
+            messages = await bot_messages(rasa_url, jwt_secret, session)
         except RasaUnavailable:
-            return json({"error": "assistant unavailable"}, status=503, headers=headers)
-        return json({"messages": messages}, headers=headers)
+            return json({"error": "assistant unavailable"}, status=503, headers=cors(request))
+        return json({"messages": messages}, headers=cors(request))
+
+    @app.on_request
+    async def guard_socket(request: Request) -> HTTPResponse | None:
+        # Before the WebSocket handshake: a refused page or a full relay costs no socket.
+        if request.path != "/socket.io/":
+            return None
+        status = gate.refusal(request.headers.get("origin"), address_of(request))
+        if status is None:
+            return None
+        return json({"error": "forbidden" if status == 403 else "too_many_connections"},
+                    status=status)  # fmt: skip
 
     @app.websocket("/socket.io/")
     async def socket(request: Request, page: Socket) -> None:
@@ -107,6 +213,13 @@ def create_app() -> Sanic:
         if url is None:
             await page.close(code=1008, reason="websocket transport only")
             return
-        await relay(page, url)
+        address = address_of(request)
+        if not gate.enter(address):  # the check before the handshake may have raced
+            await page.close(code=1013, reason="too many connections")
+            return
+        try:
+            await relay(page, url, PageFrames(session_secret, limits, address))
+        finally:
+            gate.leave(address)
 
     return app

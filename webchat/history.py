@@ -8,28 +8,18 @@ The tracker store has masked every IBAN already.
 
 from __future__ import annotations
 
-import re
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
+from bot.rasa_auth import bearer
+
 TIMEOUT = httpx.Timeout(10.0, connect=2.0)
-# The widget makes 32 hex digits; Rasa's own session ids (uuid4().hex) look the same.
-SESSION_ID = re.compile(r"[0-9a-f]{32}")
 
 
 class RasaUnavailable(Exception):
     """Rasa did not answer, or not with a tracker."""
-
-
-def valid_session(session: str) -> bool:
-    """
-    >>> valid_session("0123456789abcdef0123456789abcdef")
-    True
-    >>> valid_session("../../status")
-    False
-    """
-    return SESSION_ID.fullmatch(session) is not None
 
 
 def bot_events(tracker: dict[str, Any]) -> list[dict[str, Any]]:
@@ -57,13 +47,23 @@ def bot_events(tracker: dict[str, Any]) -> list[dict[str, Any]]:
     return messages
 
 
-async def bot_messages(rasa_url: str, token: str, session: str) -> list[dict[str, Any]]:
-    """Every message the bot sent in this conversation, oldest first."""
+async def bot_messages(
+    rasa_url: str,
+    jwt_secret: str,
+    session: str,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> list[dict[str, Any]]:
+    """Every message the bot sent in this conversation, oldest first.
+
+    The JWT (bot/rasa_auth.py) lets Rasa show this one conversation only, and travels in the
+    header: no token in the URL.
+    """
     try:
-        async with httpx.AsyncClient(timeout=TIMEOUT) as client:
+        async with httpx.AsyncClient(timeout=TIMEOUT, transport=transport) as client:
             response = await client.get(
-                f"{rasa_url.rstrip('/')}/conversations/{session}/tracker",
-                params={"token": token, "include_events": "ALL"},
+                f"{rasa_url.rstrip('/')}/conversations/{quote(session, safe=':')}/tracker",
+                params={"include_events": "ALL"},
+                headers=bearer(jwt_secret, conversation=session),
             )
             response.raise_for_status()
             tracker = response.json()

@@ -10,6 +10,9 @@ sender, so it must never reach a messenger's conversation: a sender id with a ch
 `input_channel` is ignored (Rasa's own channel would take it). REST is a development and
 integration entry point: `REST_CHANNEL=on` (set by `make run`, `make test` and `make bench`)
 serves it; unset or `off` (the deployment files), the route does not exist.
+
+Floods: every POST counts against its client address, every valid message against its sender
+(bot/channels/limits.py); over either limit the answer is 429 and nothing reaches the assistant.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from bot.channels.limits import RATE_LIMITED, ClientLimits
 
 SETTING = "REST_CHANNEL"
 MAX_MESSAGE_CHARS = 5000
@@ -89,6 +94,14 @@ def _problem(detail: str) -> HTTPResponse:
     return response.json({"error": "bad_request", "detail": detail}, status=400)
 
 
+def too_many_requests() -> HTTPResponse:
+    return response.json(
+        {"error": "too_many_requests", "detail": RATE_LIMITED},
+        status=429,
+        headers={"Retry-After": "10"},
+    )
+
+
 class ValidatingRestInput(RestInput):
     @classmethod
     def name(cls) -> str:
@@ -103,11 +116,15 @@ class ValidatingRestInput(RestInput):
             # No route at all (404), not a refusing one: the entry point does not exist.
             return Blueprint("rest_webhook_off", url_prefix="/webhooks/rest")
         blueprint: Blueprint = super().blueprint(on_new_message)
+        limits = ClientLimits.from_env(os.environ)
 
         @blueprint.middleware("request")
         async def check_body(request: Request) -> HTTPResponse | None:
             if request.method != "POST":
                 return None
+            address = limits.address(request.ip, request.headers.get("x-forwarded-for"))
+            if not limits.allow_address(address):
+                return too_many_requests()
             try:
                 body = request.json
             except Exception:  # sanic raises its own InvalidUsage for broken JSON
@@ -117,6 +134,8 @@ class ValidatingRestInput(RestInput):
                 return _problem(problem)
             if claims_another_channel(body["sender"]):
                 return response.json({"error": "forbidden", "detail": FOREIGN_SENDER}, status=403)
+            if not limits.per_sender.allow(body["sender"]):
+                return too_many_requests()
             if len(body["message"]) > MAX_MESSAGE_CHARS:
                 return response.json([{"recipient_id": body["sender"], "text": TOO_LONG}])
             return None

@@ -10,6 +10,10 @@ skipping repeated work:
 - `event_classes`: an event's class is remembered by its type name instead of being searched
   among all of Rasa's event classes for every event read.
 
+One patch changes behaviour on purpose: `server_guard` sets the Rasa server's body-size
+limit (Sanic's default is 100 MB), which Rasa offers no option for, and answers a malformed
+JWT with 401 instead of sanic-jwt's 500.
+
 Each patch replaces a private method of one exact Rasa release. `apply()` therefore refuses
 any other version: after an upgrade, re-check every patch against the new source (and its
 test in tests/bot/patches/), then raise `RASA_VERSION`.
@@ -50,8 +54,9 @@ def check_version(installed: str | None = None) -> None:
 def apply() -> None:
     """Check Rasa's version, then apply every patch (idempotent)."""
     check_version()
-    from bot.patches import action_response, event_classes, slot_copy
+    from bot.patches import action_response, event_classes, server_guard, slot_copy
 
     action_response.apply()
+    server_guard.apply()
     slot_copy.apply()
     event_classes.apply()

@@ -21,6 +21,7 @@ def test_contract_defaults(tmp_path: Path) -> None:
         "WEBCHAT_PORT": 8000,
         "CONSOLE_PORT": 8001,
         "SMTP_PORT": 2525,
+        "IDP_PORT": 8090,
     }
     assert settings.env["BIND_HOST"] == "127.0.0.1"
     assert settings.env["TRACKER_DB_URL"] == "sqlite:///var/tracker.db"

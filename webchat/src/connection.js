@@ -1,6 +1,7 @@
 // The socket.io connection to Rasa's channel (relayed by the web chat service at the page's
 // own origin), with session persistence and an outbox: a message typed while offline waits in
-// the outbox and is sent exactly once, after the session is confirmed again.
+// the outbox and is sent exactly once, after the session is confirmed again. The session is
+// the signed token the server issued (handlers.session() fetches one when there is none).
 import { io } from "socket.io-client";
 
 export function connect(origin, state, handlers) {
@@ -18,7 +19,7 @@ export function connect(origin, state, handlers) {
   function flush() {
     while (ready() && state.outbox.length > 0) {
       const item = state.outbox.shift();
-      socket.emit("user_uttered", { message: item.message, session_id: state.session });
+      socket.emit("user_uttered", { message: item.message, session_id: state.token });
       handlers.sent(item);
     }
   }
@@ -39,8 +40,16 @@ export function connect(origin, state, handlers) {
 
   socket.on("connect", () => {
     confirmed = false;
-    socket.emit("session_request", { session_id: state.session });
+    Promise.resolve(handlers.session())
+      .then(() => socket.emit("session_request", { session_id: state.token }))
+      .catch(() => {
+        // No session yet (the server was unreachable): try again with a fresh connection.
+        socket.disconnect();
+        setTimeout(() => socket.connect(), 2000);
+      });
   });
+  // The server did not sign this session (its key changed): a new conversation starts.
+  socket.on("session_refused", () => handlers.refused());
   socket.on("session_confirm", (id) => {
     // Rasa echoes the id we asked for; only a restart may have changed ours meanwhile.
     if (typeof id === "string" && id !== state.session) return;

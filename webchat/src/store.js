@@ -1,22 +1,19 @@
-// What survives a reload: the session id, the transcript (IBANs masked), the language and the
-// messages typed while offline. sessionStorage, so that closing the tab on a shared device
-// forgets the conversation; "new conversation" forgets it at once.
+// What survives a reload: the session and its signed token, the transcript (IBANs masked), the
+// language and the messages typed while offline. sessionStorage, so that closing the tab on a
+// shared device forgets the conversation; "new conversation" forgets it at once.
+// The session is issued and signed by the server (POST /api/sessions): the widget never makes
+// one up, and the server refuses any it did not sign.
 const KEY = "buergerbot-webchat";
 
-function randomId() {
-  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) =>
-    b.toString(16).padStart(2, "0"),
-  ).join("");
-}
-
 function fresh(language) {
-  return { session: randomId(), language, history: [], outbox: [], greeted: false };
+  return { session: null, token: null, language, history: [], outbox: [], greeted: false };
 }
 
 export function load(defaultLanguage) {
   try {
     const saved = JSON.parse(sessionStorage.getItem(KEY) || "null");
-    if (saved && typeof saved.session === "string" && Array.isArray(saved.history)) {
+    // A saved state without a signed token (an older widget's) starts afresh.
+    if (saved && typeof saved.token === "string" && Array.isArray(saved.history)) {
       saved.outbox = Array.isArray(saved.outbox) ? saved.outbox : [];
       return saved;
     }
@@ -34,7 +31,7 @@ export function save(state) {
   }
 }
 
-// Mutates in place: the connection holds the same object and must see the new session id.
+// Mutates in place: the connection holds the same object and must see the new session.
 export function restart(state) {
   Object.assign(state, fresh(state.language));
   save(state);

@@ -37,6 +37,10 @@ function start() {
     },
     status: onStatus,
     resync,
+    session: ensureSession,
+    refused: () => {
+      restartConversation();
+    },
   });
   if (!state.greeted) greet();
 
@@ -95,6 +99,19 @@ function start() {
     appendMessage(state.history.length - 1);
   }
 
+  // A session issued and signed by the server; the widget keeps its token to resume after a
+  // reload. Plain-text bodies keep these requests "simple" (no CORS preflight) on city sites.
+  async function ensureSession() {
+    if (state.token) return;
+    const response = await fetch(`${ORIGIN}/api/sessions`, { method: "POST", cache: "no-store" });
+    if (!response.ok) throw new Error(`session: ${response.status}`);
+    const { session, token } = await response.json();
+    if (typeof session !== "string" || typeof token !== "string") throw new Error("session");
+    state.session = session;
+    state.token = token;
+    store.save(state);
+  }
+
   // Shows the replies Rasa sent while this page had no connection (a locked phone, a tunnel).
   async function resync() {
     const known = state.history.filter((item) => item.who === "bot").length;
@@ -102,8 +119,12 @@ function start() {
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), RESYNC_TIMEOUT_MS);
     try {
-      const url = `${ORIGIN}/api/sessions/${state.session}/bot-messages`;
-      const response = await fetch(url, { cache: "no-store", signal: abort.signal });
+      const response = await fetch(`${ORIGIN}/api/sessions/bot-messages`, {
+        method: "POST",
+        body: JSON.stringify({ token: state.token }),
+        cache: "no-store",
+        signal: abort.signal,
+      });
       if (!response.ok) return;
       const { messages } = await response.json();
       (Array.isArray(messages) ? messages.slice(known) : []).forEach(onReply);

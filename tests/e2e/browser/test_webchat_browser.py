@@ -14,10 +14,12 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from bot.rasa_auth import bearer
 from bot.settings import ROOT
 from tests.e2e.browser.conftest import ARTIFACTS, REPLY_TIMEOUT_MS, Chat
 from tests.e2e.test_payment import IBAN, LEAKS, code_for
 from tests.support.stack import Stack
+from tests.support.webchat import Session, open_session, reply_texts, run
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -28,15 +30,34 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 def session_id(chat: Chat) -> str:
-    stored = chat.page.evaluate("sessionStorage.getItem('buergerbot-webchat')")
-    return str(json.loads(stored)["session"])
+    return stored_session(chat).session
+
+
+def stored_session(chat: Chat) -> Session:
+    """The session the server issued to the page, and the signed token the page keeps."""
+    stored = json.loads(chat.page.evaluate("sessionStorage.getItem('buergerbot-webchat')"))
+    return Session(str(stored["session"]), str(stored["token"]))
+
+
+def say_from_elsewhere(chat: Chat, text: str, until: str) -> None:
+    """The same citizen writes from a second tab (its own socket in the same session): the
+    reply goes to the session's room while this page may be away."""
+
+    session = stored_session(chat)  # Playwright only in this thread, not in `run`'s
+
+    async def other_tab() -> None:
+        socket = await open_session(chat.base, session)
+        await reply_texts(socket, session, text, until)
+        await socket.close()
+
+    run(other_tab())
 
 
 def user_texts(stack: Stack, sender: str) -> list[str]:
     """What Rasa's tracker holds as the citizen's messages (the proof of "sent once")."""
     response = httpx.get(
         f"{stack.url('RASA_PORT')}/conversations/{sender}/tracker",
-        params={"token": stack.env["RASA_AUTH_TOKEN"]},
+        headers=bearer(stack.env["RASA_JWT_SECRET"], "tests"),
         timeout=30,
     )
     response.raise_for_status()
@@ -100,8 +121,8 @@ def test_replies_sent_while_offline_are_shown_after_reconnect(chat: Chat) -> Non
     start(chat)
     chat.page.context.set_offline(True)
     expect(chat.page.locator(".bb-status")).to_contain_text("Keine Verbindung")
-    # Over REST the reply reaches the tracker but not this page: a reply the page missed.
-    chat.stack.say(session_id(chat), "Danke")
+    # From a second tab the reply reaches the tracker but not this page: a reply it missed.
+    say_from_elsewhere(chat, "Danke", "Gern geschehen")
     chat.page.context.set_offline(False)
     chat.wait_for_text("Gern geschehen")
     expect(chat.page.locator(".bb-bot", has_text="Gern geschehen")).to_have_count(1)

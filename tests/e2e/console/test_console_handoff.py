@@ -5,7 +5,6 @@ citizen's own channel while the assistant stays silent, and hands back to the as
 from __future__ import annotations
 
 import queue
-import uuid
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
@@ -16,6 +15,7 @@ from tests.e2e.console.conftest import Watched
 from tests.e2e.console.console_harness import login
 from tests.support.stack import Stack
 from tests.support.waiting import wait_until
+from tests.support.webchat import Session, issue
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -24,20 +24,22 @@ STAFF_TEXT = "Guten Tag, hier ist Frau Meier vom Bürgerbüro. <b>Wie</b> kann i
 
 
 class Citizen:
-    """A web chat user on Rasa's socket.io channel with session persistence."""
+    """A web chat user on Rasa's socket.io channel with session persistence, in a session the
+    web chat service issued (Rasa's channel refuses any other)."""
 
-    def __init__(self, url: str, session_id: str) -> None:
+    def __init__(self, url: str, session: Session) -> None:
         import socketio
 
-        self.session_id = session_id
+        self.session_id = session.session
+        self.token = session.token
         self.replies: queue.Queue[str] = queue.Queue()
         self.client = socketio.Client()
         self.client.on("bot_uttered", lambda data: self.replies.put(str(data.get("text", ""))))
         self.client.connect(url, socketio_path="/socket.io", transports=["polling"])
-        self.client.emit("session_request", {"session_id": session_id})
+        self.client.emit("session_request", {"session_id": self.token})
 
     def say(self, text: str) -> None:
-        self.client.emit("user_uttered", {"message": text, "session_id": self.session_id})
+        self.client.emit("user_uttered", {"message": text, "session_id": self.token})
 
     def next_reply(self) -> str:
         return self.replies.get(timeout=REPLY_TIMEOUT)
@@ -52,7 +54,7 @@ class Citizen:
 
 @pytest.fixture
 def citizen(stack: Stack) -> Iterator[Citizen]:
-    person = Citizen(stack.url("RASA_PORT"), f"handoff-{uuid.uuid4().hex[:10]}")
+    person = Citizen(stack.url("RASA_PORT"), issue(stack.url("WEBCHAT_PORT")))
     yield person
     person.client.disconnect()
 

@@ -5,9 +5,10 @@ transaction that finished the signing session and sent by `Worker` afterwards, w
 and growing pauses while Rasa is down (the outbox's policy), so none is lost; one that still
 fails after the last attempt stays `failed` in the table and in the log.
 
-Authentication as the other callers of Rasa's API do it: a short JWT (`RASA_JWT_SECRET`,
-HS256, `role: user` for this one conversation) where the deployment sets that secret, else
-Rasa's `?token=` (`RASA_AUTH_TOKEN`).
+Authentication as the other callers of Rasa's API do it (bot/rasa_auth.py): a short JWT
+(`RASA_JWT_SECRET`, HS256, `role: user` for this one conversation) in the header. Never Rasa's
+`?token=`: URLs end up in access logs. Without the secret the call goes unauthenticated, Rasa
+refuses it (401) and the notification is retried, then stays `failed` (docs/settings.md).
 """
 
 from __future__ import annotations
@@ -38,11 +39,10 @@ CLAIM_SECONDS = 60
 @dataclass(frozen=True)
 class RasaTarget:
     url: str
-    auth_token: str | None = None
     jwt_secret: str | None = None
 
-    def auth(self, conversation_id: str) -> tuple[dict[str, str], dict[str, str]]:
-        """(headers, query parameters) for one call about one conversation."""
+    def auth(self, conversation_id: str) -> dict[str, str]:
+        """The headers for one call about one conversation."""
         if self.jwt_secret:
             now = int(time.time())
             claims = {
@@ -51,8 +51,8 @@ class RasaTarget:
                 "exp": now + 60,
             }
             token = jwt.encode(claims, self.jwt_secret, algorithm="HS256")
-            return {"Authorization": f"Bearer {token}"}, {}
-        return {}, ({"token": self.auth_token} if self.auth_token else {})
+            return {"Authorization": f"Bearer {token}"}
+        return {}
 
 
 def enqueue(
@@ -72,12 +72,12 @@ def enqueue(
 
 
 def send(target: RasaTarget, row: Row, client: httpx.Client) -> None:
-    headers, params = target.auth(row.conversation_id)
-    url = f"{target.url.rstrip('/')}/conversations/{quote(row.conversation_id, safe='')}"
+    # Rasa does not unquote path parameters: a channel's colon (`web:…`) must stay a colon.
+    url = f"{target.url.rstrip('/')}/conversations/{quote(row.conversation_id, safe=':')}"
     response = client.post(
         f"{url}/trigger_intent",
-        params={**params, "output_channel": row.output_channel},
-        headers=headers,
+        params={"output_channel": row.output_channel},
+        headers=target.auth(row.conversation_id),
         json={"name": INTENT, "entities": {"signing_session_id": row.session_id}},
         timeout=TIMEOUT,
     )

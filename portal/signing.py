@@ -92,7 +92,6 @@ class SigningConfig:
             pseudonym_key=_pseudonym_key(env.get("SIGNING_PSEUDONYM_KEY"), keys),
             rasa=rasa_notify.RasaTarget(
                 url=env.get("RASA_URL") or f"http://127.0.0.1:{rasa_port}",
-                auth_token=env.get("RASA_AUTH_TOKEN") or None,
                 jwt_secret=env.get("RASA_JWT_SECRET") or None,
             ),
             policy=signing_policy.load(data_dir),

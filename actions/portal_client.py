@@ -19,11 +19,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx
 
@@ -31,6 +33,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 DEFAULT_URL = "http://127.0.0.1:8080"
+_CHANNEL = re.compile(r"[A-Za-z0-9_-]{1,32}")
 TIMEOUT = httpx.Timeout(5.0, connect=2.0, read=5.0)
 RETRIES = 2
 BACKOFF_SECONDS = (0.2, 0.5)
@@ -64,11 +67,40 @@ class Conflict(PortalError):
 
 
 class Throttled(PortalError):
-    """Too many failed attempts; try again after ``retry_after`` seconds (None: unknown)."""
+    """Too many failed attempts; try again after ``retry_after`` seconds (None: unknown).
 
-    def __init__(self, message: str, *, retry_after: int | None = None, **kwargs: Any) -> None:
+    ``limit`` names the limit that refused: ``kassenzeichen`` or ``reference`` (the thing
+    asked about was tried too often) or ``client`` (this conversation failed too often).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: int | None = None,
+        limit: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
+        self.limit = limit
+
+
+@dataclass(frozen=True)
+class ClientId:
+    """The conversation a lookup is made for: the portal counts failed lookups per client as
+    well as per Kassenzeichen or reference, and shows a request's status without a second fact
+    only to the conversation that filed it (headers ``X-Client-Id`` and ``X-Client-Channel``)."""
+
+    sender: str
+    channel: str | None = None
+
+    def headers(self) -> dict[str, str]:
+        # percent-encoded: a sender id may hold any character, a header only visible ASCII
+        headers = {"X-Client-Id": quote(self.sender, safe="")}
+        if self.channel and _CHANNEL.fullmatch(self.channel):
+            headers["X-Client-Channel"] = self.channel
+        return headers
 
 
 class PortalRejected(PortalError):
@@ -260,7 +292,10 @@ def _translate(response: httpx.Response) -> PortalError:
     message = f"portal answered {status} to {response.request.method} {response.request.url.path}"
     if status == 429:
         retry_after = _int_or_none(response.headers.get("Retry-After"))
-        return Throttled(message, retry_after=retry_after, status=status, detail=detail)
+        limit = problem.get("limit") if isinstance(problem.get("limit"), str) else None
+        return Throttled(
+            message, retry_after=retry_after, limit=limit, status=status, detail=detail
+        )
     if status == 422:
         errors = problem.get("errors")
         return PortalRejected(
@@ -333,13 +368,19 @@ class PortalClient:
         except ValueError as exc:
             raise PortalUnavailable(f"portal sent no JSON for {method} {path}") from exc
 
-    async def lookup_invoice(self, kassenzeichen: str, amount: Decimal) -> Invoice:
+    async def lookup_invoice(
+        self, kassenzeichen: str, amount: Decimal, client: ClientId | None = None
+    ) -> Invoice:
         """The invoice, if Kassenzeichen and amount match; a miss is ``NotFound`` either way.
 
-        Not retried: each failed lookup counts towards the portal's throttle.
+        Not retried: each failed lookup counts towards the portal's throttle, per Kassenzeichen
+        and, with ``client`` (the conversation; always given for a citizen), per client.
         """
         body = {"kassenzeichen": kassenzeichen, "amount": _decimal_text(amount)}
-        data = await self._json("POST", "/api/v1/invoices/lookup", json=body, retry=False)
+        headers = client.headers() if client else None
+        data = await self._json(
+            "POST", "/api/v1/invoices/lookup", json=body, headers=headers, retry=False
+        )
         return _parse(_invoice, data)
 
     async def create_mandate(self, request: MandateRequest, idempotency_key: str) -> Mandate:
@@ -416,8 +457,32 @@ class PortalClient:
         data = await self._json("POST", "/api/v1/service-requests", json=body, retry=False)
         return _parse(_service_request_created, data)
 
-    async def get_service_request(self, reference: str) -> ServiceRequest:
-        data = await self._json("GET", f"/api/v1/service-requests/{reference}", retry=True)
+    async def get_service_request(
+        self, reference: str, client: ClientId | None = None
+    ) -> ServiceRequest:
+        """A request by its reference; with ``client``, only the conversation that filed it
+        gets it (anyone else ``NotFound``, counted toward the limits)."""
+        headers = client.headers() if client else None
+        path = f"/api/v1/service-requests/{reference}"
+        data = await self._json("GET", path, headers=headers, retry=client is None)
+        return _parse(_service_request, data)
+
+    async def lookup_service_request(
+        self, reference: str, client: ClientId, second_fact: str | None = None
+    ) -> ServiceRequest:
+        """The status for a citizen: the filing conversation, or ``second_fact`` (what was given
+        at filing: e-mail, phone, postcode, street and number). A miss is ``NotFound`` whether
+        or not the reference exists. Not retried: each miss counts toward the limits."""
+        body: dict[str, Any] = {"reference": reference}
+        if second_fact:
+            body["second_fact"] = second_fact
+        data = await self._json(
+            "POST",
+            "/api/v1/service-requests/lookup",
+            json=body,
+            headers=client.headers(),
+            retry=False,
+        )
         return _parse(_service_request, data)
 
     async def pickup_dates(self) -> list[date]:

@@ -20,6 +20,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import signing
+from actions.client_identity import client_of
 from actions.forms import Field, Form, Turn
 from actions.payment import common
 from actions.payment.extract import find_amount, find_iban, find_kassenzeichen
@@ -169,7 +170,9 @@ class InvoiceForm(Form):
         if turn.slot("invoice_verified") == pair:
             return {}
         try:
-            invoice = await get_portal_client().lookup_invoice(kassenzeichen, Decimal(amount))
+            invoice = await get_portal_client().lookup_invoice(
+                kassenzeichen, Decimal(amount), client_of(turn.tracker)
+            )
         except NotFound:
             return self._missed(turn)
         except Throttled as error:
@@ -224,7 +227,11 @@ def _details(error: iban_validator.IbanError) -> dict[str, Any]:
 
 def throttled(error: Throttled, dispatcher: CollectingDispatcher) -> dict[str, Any]:
     minutes = max(1, math.ceil((error.retry_after or 15 * 60) / 60))
-    dispatcher.utter_message(response="utter_portal_throttled", minutes=minutes)
+    # too many misses in this conversation, or for this invoice from anywhere: said apart
+    response = (
+        "utter_lookup_throttled_client" if error.limit == "client" else ("utter_portal_throttled")
+    )
+    dispatcher.utter_message(response=response, minutes=minutes)
     return common.stop("throttled")
 
 

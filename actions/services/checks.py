@@ -1,8 +1,8 @@
 """Small pure checks of what citizens type into the service forms; each raises ``InputError``
 with a stable ``code`` that the form turns into a specific message.
 
->>> reference(" sr-2026-000123 ")
-'SR-2026-000123'
+>>> reference(" sr-2026-000123 "), reference("sr 2026 7kqm 4xdx")
+('SR-2026-000123', 'SR-2026-7KQM-4XDX')
 >>> copies("zwei"), copies("3 Stück")
 (2, 3)
 >>> items("Sofa, zwei Stühle und ein Schrank")
@@ -22,10 +22,10 @@ import re
 
 from actions import keywords
 from rules import email as email_validator
+from rules import request_reference
 from rules.errors import InputError
 
-REFERENCE = re.compile(r"SR-[0-9]{4}-[0-9]{6}")
-_REFERENCE_IN_TEXT = re.compile(r"\bsr[- ]?([0-9]{4})[- ]?([0-9]{6})\b", re.IGNORECASE)
+REFERENCE = re.compile(request_reference.PATTERN)
 MAX_DESCRIPTION = 1000
 MAX_ITEMS = 30
 MAX_COPIES = 10
@@ -40,24 +40,32 @@ def _item_separators() -> re.Pattern[str]:
 
 
 def find_reference(text: str) -> str | None:
-    """A reference in free text, written loosely ("sr 2026 000123").
+    """A reference in free text, written loosely ("sr 2026 7kqm 4xdx"), as issued.
 
-    >>> find_reference("was ist mit SR-2026-000123?")
-    'SR-2026-000123'
+    >>> find_reference("was ist mit SR-2026-000123?"), find_reference("stand von sr2026 7kqm4xdx")
+    ('SR-2026-000123', 'SR-2026-7KQM-4XDX')
     """
-    match = _REFERENCE_IN_TEXT.search(text)
-    return f"SR-{match[1]}-{match[2]}" if match else None
+    match = request_reference.FIND_PATTERN.search(text)
+    if match is None:
+        return None
+    written = f"SR-{match[1]}-{match[2]}"
+    # a typo is still a reference here: the check below says what is wrong with it
+    try:
+        return request_reference.validate(written)
+    except InputError:
+        return written.upper()
 
 
 def reference(value: str) -> str:
-    """``SR-YYYY-NNNNNN``; codes ``empty``, ``format``."""
+    """``SR-YYYY-XXXX-XXXX`` (or the older ``SR-YYYY-NNNNNN``); codes ``empty``, ``format``,
+    ``checksum`` (a symbol mistyped: said before the portal is asked)."""
     text = value.strip()
     if not text:
         raise InputError("no reference given", code="empty")
     found = find_reference(text)
-    if found is None or not REFERENCE.fullmatch(found):
+    if found is None:
         raise InputError(f"not a reference: {text!r}", code="format")
-    return found
+    return request_reference.validate(found)
 
 
 def person_name(value: str) -> str:

@@ -157,6 +157,27 @@ def test_429_reads_retry_after() -> None:
     assert caught.value.retry_after == 900
 
 
+def test_lookups_name_the_conversation_and_read_which_limit_refused() -> None:
+    recorder = Recorder(problem(429, limit="client"))
+    client = pc.ClientId("whatsapp:+49 176 ü/1", "whatsapp")
+    with pytest.raises(pc.Throttled) as caught:
+        run(recorder.client().lookup_invoice("4100.2026.0001", Decimal("48"), client))
+    assert caught.value.limit == "client"
+    sent = recorder.requests[0].headers
+    # percent-encoded: any sender id fits a header, and the portal decodes it back
+    assert sent["X-Client-Id"] == "whatsapp%3A%2B49%20176%20%C3%BC%2F1"
+    assert sent["X-Client-Channel"] == "whatsapp"
+    status = Recorder(problem(404))
+    with pytest.raises(pc.NotFound):
+        run(status.client().lookup_service_request("SR-2026-7KQM-4XDX", client, "35037"))
+    assert len(status.requests) == 1  # a miss counts at the portal: never retried
+    assert json.loads(status.requests[0].content) == {
+        "reference": "SR-2026-7KQM-4XDX",
+        "second_fact": "35037",
+    }
+    assert status.requests[0].headers["X-Client-Id"] == sent["X-Client-Id"]
+
+
 def test_429_without_retry_after() -> None:
     with pytest.raises(pc.Throttled) as caught:
         run(Recorder(httpx.Response(429, text="slow down")).client().get_mandate("m1"))

@@ -24,7 +24,7 @@ from tests.support.stack import Stack
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 HERE = Path(__file__).resolve().parent
-REFERENCE = re.compile(r"SR-[0-9]{4}-[0-9]{6}")
+REFERENCE = re.compile(r"SR-[0-9]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}")  # rules/request_reference.py
 KASSENZEICHEN = re.compile(r"(?<![0-9])[0-9]{4}[ .]?[0-9]{4}[ .]?[0-9]{4}(?![0-9])")
 
 

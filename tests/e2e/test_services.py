@@ -20,7 +20,7 @@ from tests.support.stack import Stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-REFERENCE = re.compile(r"SR-[0-9]{4}-[0-9]{6}")
+REFERENCE = re.compile(r"SR-[0-9]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}")  # rules/request_reference.py
 BERLIN = ZoneInfo("Europe/Berlin")  # the service hours' zone (data/catalogue/handoff.yml)
 
 
@@ -163,15 +163,35 @@ def test_appointment_is_booked_in_the_portal(stack: Stack) -> None:
     assert "gebucht" in said[-1], said
 
 
-def test_status_and_wrong_reference(stack: Stack) -> None:
-    first = conversation(
-        stack,
-        ["hund anmelden", "Erika Mustermann", "Markt 9", "Rex", "Dackel", "seit gestern", "ja"],
-    )
-    reference = REFERENCE.findall("\n".join(first))[-1]
-    said = conversation(stack, ["status meiner meldung", "4711", reference])
-    assert "SR-2026-000123" in said[1]  # the format is explained
-    assert "eingegangen" in said[2]
+def test_status_only_for_the_citizen_who_filed(stack: Stack) -> None:
+    filer = "e2e-status-" + uuid.uuid4().hex[:8]
+    filed = [
+        talk(stack, filer, message)[0]
+        for message in [
+            "hund anmelden",
+            "Erika Mustermann",
+            "Markt 9",
+            "Rex",
+            "Dackel",
+            "seit gestern",
+            "ja",
+        ]
+    ]
+    reference = REFERENCE.findall("\n".join(filed))[-1]
+    # the conversation that filed it is told at once (after leaving the feedback question)
+    talk(stack, filer, "abbrechen")
+    talk(stack, filer, "status meiner meldung")
+    assert "eingegangen" in talk(stack, filer, reference)[0]
+    # another conversation: the format explained, then the second fact asked for
+    said = conversation(stack, ["status meiner meldung", "4711", reference, "Markt 9"])
+    assert "SR-2026-7KQM-4XDX" in said[1]  # the format is explained
+    assert "Angabe aus Ihrem Antrag" in said[2] and reference not in said[2]
+    assert "eingegangen" in said[3]
+    # a stranger with a wrong fact learns as much as with a reference that does not exist
+    wrong = conversation(stack, ["status meiner meldung", reference, "Steinweg 1"])
+    unknown = conversation(stack, ["status meiner meldung", "SR-2026-000123", "Steinweg 1"])
+    assert wrong[-1].replace(reference, "X") == unknown[-1].replace("SR-2026-000123", "X")
+    assert "keine Auskunft" in wrong[-1]
 
 
 def test_faq_answers_with_its_source(stack: Stack) -> None:

@@ -25,6 +25,7 @@ class FakePortal:
     requests: list[httpx.Request] = field(default_factory=list)
     down: bool = False
     throttle_after: int | None = None
+    throttle_limit: str = "kassenzeichen"  # the portal's `limit` in its 429
     misses: int = 0
     # The city's signing policy as the portal tells it at mandate creation (None: not said,
     # as before issue 15), and whether a revocation needs a completed login.
@@ -76,7 +77,8 @@ class FakePortal:
 
     def _lookup(self, body: dict[str, Any]) -> httpx.Response:
         if self.throttle_after is not None and self.misses >= self.throttle_after:
-            return httpx.Response(429, headers={"Retry-After": "600"}, json={"status": 429})
+            problem = {"status": 429, "limit": self.throttle_limit}
+            return httpx.Response(429, headers={"Retry-After": "600"}, json=problem)
         invoice = self.invoices.get(body["kassenzeichen"])
         if invoice is None or invoice["amount"] != body["amount"]:
             self.misses += 1

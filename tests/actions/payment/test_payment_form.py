@@ -290,6 +290,17 @@ def test_throttled_lookup_asks_to_wait(portal: FakePortal) -> None:
     assert talk.message("utter_portal_throttled")["minutes"] == 10
 
 
+def test_a_conversation_over_its_limit_is_told_so(portal: FakePortal) -> None:
+    portal.throttle_after = 0
+    portal.throttle_limit = "client"
+    talk = start()
+    replies = talk.say("4100.2026.0001 48,00", kassenzeichen="4100.2026.0001", amount="48,00")
+    assert replies == ["utter_lookup_throttled_client"]
+    # the lookup named the conversation, so the portal counts its failures
+    lookups = [r for r in portal.requests if r.url.path == "/api/v1/invoices/lookup"]
+    assert lookups and all(r.headers.get("X-Client-Id") for r in lookups)
+
+
 def test_a_paid_invoice_needs_no_mandate(portal: FakePortal) -> None:
     portal.add_invoice("4100.2026.0002", "60.00", payment_state="paid")
     talk = start()

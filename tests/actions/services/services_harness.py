@@ -74,11 +74,37 @@ class FakePortal:
         self.slots = [{"id": "id_card-20261201T0815", "start": "2026-12-01T07:15:00Z", "end": None}]
         self.status = 201
         self.requests: dict[str, dict[str, Any]] = {}
+        # the status lookup: SR-2026-000042 was filed by this conversation, at "Markt 9"
+        self.owner = "citizen-7"
+        self.throttled: str | None = None  # the portal's `limit` when it answers 429
+        self.clients: list[str | None] = []  # X-Client-Id of every request
+
+    def _status(self, reference: str, client: str | None, fact: str | None) -> httpx.Response:
+        if self.throttled:
+            problem = {"title": "too many", "limit": self.throttled}
+            return httpx.Response(429, json=problem, headers={"Retry-After": "600"})
+        if reference != "SR-2026-000042" or (client != self.owner and fact != "Markt 9"):
+            return httpx.Response(404, json={"title": "not found"})
+        return httpx.Response(
+            200,
+            json={
+                "reference": reference,
+                "type": "bulky_waste",
+                "status": "received",
+                "history": [
+                    {"status": "received", "at": "2026-11-28T10:00:00Z", "note": "eingegangen"}
+                ],
+            },
+        )
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content) if request.content else None
         path = request.url.path
         self.sent.append((request.method, path, body))
+        client = request.headers.get("X-Client-Id")
+        self.clients.append(client)
+        if path == "/api/v1/service-requests/lookup":
+            return self._status(body["reference"], client, body.get("second_fact"))
         if path == "/api/v1/bulky-waste/dates":
             return httpx.Response(
                 200, json={"items": [{"date": d, "free": 3} for d in self.pickup_dates]}

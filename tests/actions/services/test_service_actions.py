@@ -120,6 +120,30 @@ def test_status_from_the_portal(portal: FakePortal) -> None:
     assert messages[0]["response"] == "utter_status" and messages[0]["status"] == "eingegangen"
     messages, _ = run(ActionCheckStatus(), tracker(slots={"request_reference": "SR-2026-000099"}))
     assert responses(messages) == ["utter_status_not_found"]
+    # every status lookup names the conversation it is made for
+    assert set(portal.clients) == {"citizen-7"}
+
+
+def test_status_for_another_conversation_only_with_the_second_fact(portal: FakePortal) -> None:
+    portal.owner = "the-filer"
+    asked = {"request_reference": "SR-2026-000042", "request_needs_fact": True}
+    messages, events = run(ActionCheckStatus(), tracker(slots=asked))
+    assert responses(messages) == ["utter_status_not_found"]  # as for an unknown reference
+    assert all(value is None for value in slot_values(events).values())
+    given = {**asked, "request_second_fact": "Markt 9"}
+    messages, _ = run(ActionCheckStatus(), tracker(slots=given))
+    assert responses(messages) == ["utter_status"]
+    assert portal.sent[-1][2] == {"reference": "SR-2026-000042", "second_fact": "Markt 9"}
+
+
+@pytest.mark.parametrize(
+    ("limit", "response"),
+    [("client", "utter_lookup_throttled_client"), ("reference", "utter_status_throttled")],
+)
+def test_a_throttled_status_says_which_limit(portal: FakePortal, limit: str, response: str) -> None:
+    portal.throttled = limit
+    messages, _ = run(ActionCheckStatus(), tracker(slots={"request_reference": "SR-2026-000042"}))
+    assert responses(messages) == [response] and messages[0]["minutes"] == 10
 
 
 @pytest.mark.parametrize(

@@ -168,11 +168,41 @@ def test_appointment_slot_from_the_button(portal: FakePortal) -> None:
     assert said == ["utter_invalid_appointment_slot_not_offered"]
 
 
-def test_reference_format_is_checked() -> None:
+def test_reference_format_is_checked(portal: FakePortal) -> None:
     said, values = answer(ValidateCheckStatusForm(), "4711", "request_reference")
     assert said == ["utter_invalid_request_reference_format"]
+    said, values = answer(ValidateCheckStatusForm(), "SR-2026-7KQM-4XD9", "request_reference")
+    assert said == ["utter_invalid_request_reference_checksum"]  # a typo, said at once
     _, values = answer(ValidateCheckStatusForm(), "sr-2026-000042", "request_reference")
-    assert values == {"request_reference": "SR-2026-000042", "requested_slot": None}
+    # this conversation filed it: nothing more to ask
+    assert values == {
+        "request_reference": "SR-2026-000042",
+        "request_needs_fact": False,
+        "requested_slot": None,
+    }
+    assert portal.clients[-1] == "citizen-7"
+
+
+def test_another_conversation_is_asked_for_the_second_fact(portal: FakePortal) -> None:
+    portal.owner = "someone-else"
+    _, values = answer(ValidateCheckStatusForm(), "SR-2026-000042", "request_reference")
+    assert values["request_needs_fact"] is True
+    assert values["requested_slot"] == "request_second_fact"
+    _, values = answer(
+        ValidateCheckStatusForm(),
+        "Markt 9",
+        "request_second_fact",
+        request_reference="SR-2026-000042",
+        request_needs_fact=True,
+    )
+    assert values == {"request_second_fact": "Markt 9", "requested_slot": None}
+
+
+def test_a_throttled_status_lookup_ends_the_form_with_its_reason(portal: FakePortal) -> None:
+    portal.throttled = "client"
+    said, values = answer(ValidateCheckStatusForm(), "SR-2026-000042", "request_reference")
+    assert said == ["utter_lookup_throttled_client"]
+    assert values["requested_slot"] is None and values["request_reference"] is None
 
 
 def test_every_message_a_form_can_send_exists() -> None:

@@ -263,7 +263,7 @@ def test_a_shared_location_reports_an_issue(citizen: Citizen) -> None:
     assert user["text"] == "50.80970, 8.77000"
     assert user["metadata"]["location"] == {"latitude": 50.8097, "longitude": 8.77}
     filed = joined(citizen.say("überall liegen Glasscherben auf dem Gehweg"))
-    assert re.search(r"SR-[0-9]{4}-[0-9]{6}", filed), filed
+    assert re.search(r"SR-[0-9]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", filed), filed
 
 
 # ---------------------------------------------------------------- refused requests

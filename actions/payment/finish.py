@@ -1,7 +1,8 @@
 """The end of the payment form: the confirmation after signing, or a cancellation.
 
 Either way every slot of the flow is cleared, so no personal value outlives the process in the
-conversation's state (the masked IBAN and the vault token included).
+conversation's state (the masked IBAN and the vault handle included), and the IBAN the vault
+still keeps for this run is deleted, so the handle left in the history opens nothing.
 """
 
 from __future__ import annotations
@@ -13,13 +14,19 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import signing
+from actions import iban_vault, signing
 from actions.payment import common
 from actions.portal_client import DEFAULT_URL
 
 
 def reset_events() -> list[EventType]:
     return [SlotSet(slot, None) for slot in common.ALL_SLOTS]
+
+
+async def forget(tracker: Tracker) -> list[EventType]:
+    """Delete the vault's IBAN of this run, then clear every slot of the flow."""
+    await iban_vault.discard(tracker.get_slot("iban_token"))
+    return reset_events()
 
 
 def document_link(url: str) -> str:
@@ -71,7 +78,7 @@ class ActionPaymentSubmit(Action):
                     amount=common.format_amount(tracker.get_slot("invoice_amount") or "0", lang),
                     **shared,
                 )
-        return reset_events()
+        return await forget(tracker)
 
 
 class ActionPaymentCancel(Action):
@@ -84,4 +91,4 @@ class ActionPaymentCancel(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         dispatcher.utter_message(response="utter_payment_cancelled")
-        return [ActiveLoop(None), SlotSet("requested_slot", None), *reset_events()]
+        return [ActiveLoop(None), SlotSet("requested_slot", None), *await forget(tracker)]

@@ -2,7 +2,9 @@
 
 Kassenzeichen and amount first (checked at the portal), then account holder, IBAN, e-mail,
 consent to the mandate text, and the signing code. The IBAN never reaches a slot in clear: its
-slot holds the masked form, ``iban_token`` the vault token the portal call is made with.
+slot holds the masked form, ``iban_token`` a handle to the IBAN kept by the action server
+(``actions/iban_vault.py``), deleted once the run no longer needs it (a corrected or
+replaced IBAN: ``invoice_check.py``; the end of the form: ``finish.py``).
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ async def iban(value: str, turn: Turn) -> Update:
     """Validated and sealed at once, so no clear value is ever a slot event."""
     number = iban_validator.validate(value)
     try:
-        token = iban_vault.seal(number)
+        token = await iban_vault.seal(number)
     except iban_vault.VaultError as error:
         return Update(unavailable(PortalError(str(error)), turn.dispatcher, turn.tracker))
     masked = iban_validator.mask(number)

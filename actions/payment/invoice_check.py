@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import signing
+from actions import iban_vault, signing
 from actions.client_identity import client_of
 from actions.forms import Field, Form, Turn
 from actions.payment import common
@@ -158,6 +158,11 @@ class InvoiceForm(Form):
         return {**values, **common.clear_failures(item.slot, turn.tracker)}
 
     async def after(self, turn: Turn) -> dict[str, Any]:
+        # A handle this run no longer holds (a corrected or replaced IBAN, or one an earlier run
+        # left when it ended without its end action): delete its IBAN, so it opens nothing.
+        dropped = turn.before.get("iban_token")
+        if dropped and turn.tracker.get_slot("iban_token") != dropped:
+            await iban_vault.discard(dropped)
         return await self.check_invoice(turn)
 
     async def check_invoice(self, turn: Turn) -> dict[str, Any]:

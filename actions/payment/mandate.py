@@ -1,7 +1,10 @@
 """Creating the mandate at the portal once the citizen consented, and signing it with the code.
 
 The clear IBAN exists only here, for the duration of one request: it is opened from the vault
-token in the slot and sent to the portal. The Idempotency-Key is derived from the conversation,
+handle in the slot and sent to the portal. The vault keeps it until the form ends (signed,
+stopped or cancelled: ``finish.py`` deletes it), so that Rasa's retry of a turn whose answer was
+lost sends the same request again and a value corrected before signing makes a new mandate; a
+refused IBAN is deleted at once. The Idempotency-Key is derived from the conversation,
 the form run and the mandate's content, so a retried request never creates a second mandate,
 while a corrected value gives a new one.
 """
@@ -82,12 +85,14 @@ def mandate_request(tracker: Tracker, clear_iban: str) -> MandateRequest:
 
 async def create(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
     """Create the mandate; on success the portal mails the code and the form asks for it."""
+    handle = tracker.get_slot("iban_token")
     try:
-        clear_iban = iban_vault.open(str(tracker.get_slot("iban_token")))
+        clear_iban = await iban_vault.open(handle)
     except iban_vault.TokenInvalid:
+        # expired, deleted, or lost with a restart of an action server without Redis
         dispatcher.utter_message(response="utter_iban_expired")
         return {"iban": None, "iban_token": None, "mandate_consent": None}
-    except iban_vault.VaultKeyMissing as error:
+    except iban_vault.VaultError as error:
         return unavailable(PortalError(str(error)), dispatcher, tracker)
     request = mandate_request(tracker, clear_iban)
     secret = os.environ.get(iban_vault.KEY_VARIABLE, "")
@@ -95,7 +100,10 @@ async def create(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str
     try:
         mandate = await get_portal_client().create_mandate(request, key)
     except PortalRejected as error:
-        return _rejected_fields(error, dispatcher)
+        rejected = _rejected_fields(error, dispatcher)
+        if "iban_token" in rejected:
+            await iban_vault.discard(handle)
+        return rejected
     except Conflict:
         dispatcher.utter_message(response="utter_invoice_has_mandate")
         return common.stop("has_mandate")

@@ -1,96 +1,169 @@
+"""The IBAN vault: a random handle in the conversation, the encrypted IBAN on the action server
+(its memory, or Redis with REDIS_URL), gone once deleted or expired."""
+
 from __future__ import annotations
 
-import base64
+import asyncio
+import datetime as dt
 import re
-import time
+import uuid
+from collections.abc import Coroutine, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
-from cryptography.fernet import Fernet
+import redis
 
+import clock
 from actions import iban_vault
+from tests.support.services import redis_keys_removed
+from tests.support.waiting import wait_until
 
 IBAN = "DE89370400440532013000"
 
 
+T = TypeVar("T")
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coroutine)
+
+
 @pytest.fixture
-def environ() -> dict[str, str]:
-    return {iban_vault.KEY_VARIABLE: iban_vault.generate_key()}
+def environ(tmp_path: Path) -> dict[str, str]:
+    # the process's clock from a file the test moves (clock.py), no Redis
+    return {
+        iban_vault.KEY_VARIABLE: iban_vault.generate_key(),
+        clock.FILE_SETTING: str(tmp_path / "clock"),
+    }
 
 
-def test_seal_and_open_round_trip(environ: dict[str, str]) -> None:
-    token = iban_vault.seal(IBAN, environ)
-    assert iban_vault.open(token, environ) == IBAN
+@pytest.fixture
+def in_redis(redis_url: str) -> Iterator[dict[str, str]]:
+    prefix = "vaulttest" + uuid.uuid4().hex[:8]
+    with redis_keys_removed(prefix) as url:
+        yield {
+            iban_vault.KEY_VARIABLE: iban_vault.generate_key(),
+            "REDIS_URL": url,
+            "REDIS_KEY_PREFIX": prefix,
+        }
 
 
-def test_the_token_shows_nothing_of_the_iban(environ: dict[str, str]) -> None:
-    token = iban_vault.seal(IBAN, environ)
-    assert IBAN not in token
-    assert "0532013000" not in token
-    assert iban_vault.seal(IBAN, environ) != token  # fresh IV each time: tokens are not linkable
+def test_a_handle_opens_the_iban_until_it_is_discarded(environ: dict[str, str]) -> None:
+    handle = run(iban_vault.seal(IBAN, environ))
+    assert run(iban_vault.open(handle, environ)) == IBAN
+    assert run(iban_vault.open(handle, environ)) == IBAN  # opened again in a later turn
+    run(iban_vault.discard(handle, environ))
+    with pytest.raises(iban_vault.TokenInvalid, match="unknown or has expired"):
+        run(iban_vault.open(handle, environ))
+    run(iban_vault.discard(handle, environ))  # twice changes nothing
 
 
-def test_a_missing_key_fails_with_a_clear_message() -> None:
-    with pytest.raises(iban_vault.VaultKeyMissing, match="IBAN_TOKEN_KEY is not set"):
-        iban_vault.seal(IBAN, {})
+def test_the_handle_holds_nothing_of_the_iban(environ: dict[str, str]) -> None:
+    handles = {run(iban_vault.seal(IBAN, environ)) for _ in range(50)}
+    assert len(handles) == 50  # a fresh random handle each time: not linkable
+    for handle in handles:
+        assert re.fullmatch(r"0[0-9a-f]{32}", handle)
+        assert "370400440532013000" not in handle and "DE89" not in handle.upper()
 
 
-def test_a_malformed_key_is_refused() -> None:
-    with pytest.raises(iban_vault.VaultKeyMissing, match="not a valid Fernet key"):
-        iban_vault.seal(IBAN, {iban_vault.KEY_VARIABLE: "geheim"})
+def test_unknown_and_forged_handles_open_nothing(environ: dict[str, str]) -> None:
+    for handle in (None, "", "0" + "0" * 32, iban_vault.new_handle(), "DE89370400440532013000"):
+        with pytest.raises(iban_vault.TokenInvalid):
+            run(iban_vault.open(handle, environ))
 
 
-def test_the_key_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(iban_vault.KEY_VARIABLE, iban_vault.generate_key())
-    assert iban_vault.open(iban_vault.seal(IBAN)) == IBAN
-
-
-def test_another_key_cannot_open_the_token(environ: dict[str, str]) -> None:
-    token = iban_vault.seal(IBAN, environ)
-    other = {iban_vault.KEY_VARIABLE: iban_vault.generate_key()}
-    with pytest.raises(iban_vault.TokenInvalid):
-        iban_vault.open(token, other)
-
-
-@pytest.mark.parametrize("token", ["", "not-a-token", "gAAAAA" + "A" * 80, "DE89 **** 3000"])
-def test_forged_tokens_are_refused(environ: dict[str, str], token: str) -> None:
-    with pytest.raises(iban_vault.TokenInvalid):
-        iban_vault.open(token, environ)
-
-
-def test_a_tampered_token_is_refused(environ: dict[str, str]) -> None:
-    token = iban_vault.seal(IBAN, environ)
-    # another hex digit (an "a" replaced by "A" would be the same byte: 1 run in 16 failed)
-    changed = format((int(token[-5], 16) + 1) % 16, "x")
-    tampered = token[:-5] + changed + token[-4:]
-    assert bytes.fromhex(tampered) != bytes.fromhex(token)
-    with pytest.raises(iban_vault.TokenInvalid):
-        iban_vault.open(tampered, environ)
-
-
-def _hex(fernet_token: bytes) -> str:
-    return base64.urlsafe_b64decode(fernet_token).hex()
-
-
-def test_tokens_expire(environ: dict[str, str]) -> None:
-    fernet = Fernet(environ[iban_vault.KEY_VARIABLE].encode())
-    expired_at = int(time.time()) - iban_vault.TOKEN_TTL_SECONDS - 60
-    old = fernet.encrypt_at_time(IBAN.encode(), expired_at)
+def test_a_handle_expires_on_the_process_clock(environ: dict[str, str]) -> None:
+    clock_file = Path(environ[clock.FILE_SETTING])
+    start = dt.datetime(2026, 5, 12, 10, 0, tzinfo=dt.timezone.utc)
+    clock.set_time(clock_file, start)
+    handle = run(iban_vault.seal(IBAN, environ))
+    ttl = dt.timedelta(seconds=iban_vault.TOKEN_TTL_SECONDS)
+    clock.set_time(clock_file, start + ttl - dt.timedelta(seconds=1))
+    assert run(iban_vault.open(handle, environ)) == IBAN
+    clock.set_time(clock_file, start + ttl)
     with pytest.raises(iban_vault.TokenInvalid, match="expired"):
-        iban_vault.open(_hex(old), environ)
-    recent = fernet.encrypt_at_time(IBAN.encode(), int(time.time()) - 60)
-    assert iban_vault.open(_hex(recent), environ) == IBAN
+        run(iban_vault.open(handle, environ))
+    clock.set_time(clock_file, start)  # back in time: the expired entry is gone for good
+    with pytest.raises(iban_vault.TokenInvalid):
+        run(iban_vault.open(handle, environ))
 
 
-def test_tokens_are_one_hex_run_that_iban_masking_cannot_touch(environ: dict[str, str]) -> None:
-    # The tracker store masks IBAN-shaped text; a token must never contain such a shape.
-    for _ in range(200):
-        token = iban_vault.seal(IBAN, environ)
-        assert re.fullmatch(r"[0-9a-f]{64,}", token)
+def test_expired_entries_leave_the_memory(environ: dict[str, str]) -> None:
+    clock_file = Path(environ[clock.FILE_SETTING])
+    start = dt.datetime(2026, 5, 12, 10, 0, tzinfo=dt.timezone.utc)
+    clock.set_time(clock_file, start)
+    store = iban_vault.MEMORY
+    for _ in range(20):
+        run(iban_vault.seal(IBAN, environ, ttl=60))
+    before = len(store)
+    clock.set_time(clock_file, start + dt.timedelta(minutes=2))
+    run(iban_vault.seal(IBAN, environ, ttl=60))  # each new entry sweeps out the expired ones
+    assert len(store) <= before - 20 + 1
 
 
-def test_the_tracker_store_masking_leaves_tokens_intact(environ: dict[str, str]) -> None:
+def test_another_key_opens_nothing(environ: dict[str, str]) -> None:
+    handle = run(iban_vault.seal(IBAN, environ))
+    other = {**environ, iban_vault.KEY_VARIABLE: iban_vault.generate_key()}
+    with pytest.raises(iban_vault.TokenInvalid, match="another key"):
+        run(iban_vault.open(handle, other))
+
+
+def test_a_missing_or_broken_key_is_named() -> None:
+    with pytest.raises(iban_vault.VaultKeyMissing, match="IBAN_TOKEN_KEY is not set"):
+        run(iban_vault.seal(IBAN, {}))
+    with pytest.raises(iban_vault.VaultKeyMissing, match="not a valid Fernet key"):
+        run(iban_vault.seal(IBAN, {iban_vault.KEY_VARIABLE: "geheim"}))
+
+
+def test_the_tracker_store_masking_leaves_handles_intact(environ: dict[str, str]) -> None:
     from bot.redaction import mask_ibans
 
     for _ in range(500):
-        token = iban_vault.seal(IBAN, environ)
-        assert mask_ibans(token) == token
+        handle = run(iban_vault.seal(IBAN, environ))
+        assert mask_ibans(handle) == handle
+
+
+def test_in_redis_the_entry_is_the_ciphertext_with_a_real_ttl(in_redis: dict[str, str]) -> None:
+    in_memory = len(iban_vault.MEMORY)
+    handle = run(iban_vault.seal(IBAN, in_redis))
+    assert len(iban_vault.MEMORY) == in_memory  # nothing in this process: any replica opens it
+    assert run(iban_vault.open(handle, in_redis)) == IBAN
+    client = redis.Redis.from_url(in_redis["REDIS_URL"], socket_timeout=5)
+    try:
+        keys = list(client.scan_iter(match=f"{in_redis['REDIS_KEY_PREFIX']}:iban:*"))
+        assert len(keys) == 1
+        assert handle.encode() not in keys[0]  # stored under a hash of the handle
+        stored = client.get(keys[0])
+        assert stored and IBAN.encode() not in stored and b"370400440532013000" not in stored
+        ttl = client.ttl(keys[0])
+        assert 0 < ttl <= iban_vault.TOKEN_TTL_SECONDS
+        run(iban_vault.discard(handle, in_redis))
+        assert client.exists(keys[0]) == 0
+    finally:
+        client.close()
+    with pytest.raises(iban_vault.TokenInvalid):
+        run(iban_vault.open(handle, in_redis))
+
+
+def test_in_redis_an_entry_expires_by_redis(in_redis: dict[str, str]) -> None:
+    handle = run(iban_vault.seal(IBAN, in_redis, ttl=1))
+    client = redis.Redis.from_url(in_redis["REDIS_URL"], socket_timeout=5)
+    try:
+        prefix = f"{in_redis['REDIS_KEY_PREFIX']}:iban:*"
+        wait_until(lambda: not list(client.scan_iter(match=prefix)), 10, "Redis expiring it")
+    finally:
+        client.close()
+    with pytest.raises(iban_vault.TokenInvalid):
+        run(iban_vault.open(handle, in_redis))
+
+
+def test_redis_out_of_reach_is_said_and_stores_nothing() -> None:
+    environ = {
+        iban_vault.KEY_VARIABLE: iban_vault.generate_key(),
+        "REDIS_URL": "redis://:secret-password@127.0.0.1:9/0",  # the discard port: refused
+    }
+    with pytest.raises(iban_vault.VaultUnavailable) as raised:
+        run(iban_vault.seal(IBAN, environ))
+    assert "secret-password" not in str(raised.value)
+    run(iban_vault.discard(iban_vault.new_handle(), environ))  # never raises: the TTL cleans up

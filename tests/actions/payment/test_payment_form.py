@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -396,3 +397,64 @@ def test_an_unsure_yes_creates_no_mandate(portal: FakePortal, confidence: float)
         "utter_ask_signature_code",
     ]
     assert len(portal.mandates) == 1
+
+
+def handles_in(talk: Conversation) -> list[str]:
+    """Every IBAN handle the conversation's history ever held (each slot event)."""
+    return [e["value"] for e in talk.slot_events if e["name"] == "iban_token" and e["value"]]
+
+
+def opens(handle: str) -> bool:
+    try:
+        asyncio.run(iban_vault.open(handle))
+    except iban_vault.TokenInvalid:
+        return False
+    return True
+
+
+def test_after_signing_no_handle_in_the_history_opens_anything(portal: FakePortal) -> None:
+    talk = start()
+    pay(talk)
+    talk.say("Die IBAN war falsch", intent="deny")  # a first IBAN, corrected
+    talk.say("AT61 1904 3002 3457 3201")
+    held = handles_in(talk)
+    assert len(held) == 2 and opens(held[-1]) and not opens(held[0])  # the replaced one is gone
+    talk.say("ja", intent="affirm")
+    assert opens(held[-1])  # until the form ends (Rasa may retry the consent turn)
+    assert talk.say(CODE) == ["utter_payment_done"]
+    assert held and not any(opens(handle) for handle in handles_in(talk))
+
+
+def test_after_cancelling_no_handle_in_the_history_opens_anything(portal: FakePortal) -> None:
+    talk = start()
+    pay(talk)
+    talk.say("ja", intent="affirm")
+    held = handles_in(talk)
+    assert held and opens(held[-1])
+    talk.act(ActionPaymentCancel(), "abbrechen", "cancel")
+    assert not any(opens(handle) for handle in held)
+
+
+def test_a_handle_left_by_an_abandoned_run_is_deleted_when_a_new_run_starts(
+    portal: FakePortal,
+) -> None:
+    talk = start()
+    pay(talk)
+    left = handles_in(talk)[-1]
+    assert opens(left)
+    # the citizen went elsewhere; the form starts again later in the same conversation
+    again = start()
+    again.slots.update(talk.slots)
+    again.activating = True
+    again.say("4100.2026.0001 48,00", kassenzeichen="4100.2026.0001", amount="48,00")
+    assert not opens(left)
+
+
+def test_a_lost_handle_asks_for_the_iban_again(portal: FakePortal) -> None:
+    # an action server without Redis restarted between two turns: its memory is empty
+    talk = start()
+    pay(talk)
+    asyncio.run(iban_vault.discard(talk.slots["iban_token"]))
+    assert talk.say("ja", intent="affirm") == ["utter_iban_expired", "utter_ask_iban"]
+    assert portal.created() == []
+    assert talk.slots["iban_token"] is None

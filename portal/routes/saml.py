@@ -48,7 +48,7 @@ async def signing_link(request: Request, token: str) -> HTTPResponse:
 
 @bp.post("/saml/acs")
 async def acs(request: Request) -> HTTPResponse:
-    saml_response = str(request.form.get("SAMLResponse") or "") if request.form else ""
+    saml_response = _form_field(request, "SAMLResponse")
     ctx = portal(request)
     outcome = await asyncio.to_thread(signing.finish, ctx, _signing(request), saml_response)
     if outcome.session_id is not None:
@@ -58,3 +58,13 @@ async def acs(request: Request) -> HTTPResponse:
     level = logging.INFO if outcome.kind in ("signed", "verified") else logging.WARNING
     log.log(level, "ACS %s: session %s, %s", outcome.kind, outcome.session_id, outcome.reason)
     return signing_pages.message(outcome.kind)
+
+
+def _form_field(request: Request, name: str) -> str:
+    """A field of the HTTP-POST binding's form (application/x-www-form-urlencoded). Any other
+    body is no response at all: sanic would log a traceback for a multipart body without a
+    boundary, and nothing but the IdP's form posts here."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/x-www-form-urlencoded" or not request.form:
+        return ""
+    return str(request.form.get(name) or "")

@@ -173,6 +173,9 @@ function start() {
     renderText(body, item.text);
     bubble.append(body);
     if (item.queued) bubble.append(el("div", { className: "bb-note", text: words.queued }));
+    if (item.unsent) {
+      bubble.append(el("div", { className: "bb-note bb-unsent", text: words.unsent }));
+    }
     const buttons = (item.buttons || []).filter((b) => b.url || index >= repliesStart());
     if (buttons.length) bubble.append(replyButtons(buttons));
     ui.log.append(bubble);

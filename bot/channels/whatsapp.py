@@ -311,7 +311,7 @@ class WhatsAppInput(InputChannel):
             return _refuse(status, detail)
         try:
             update = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # broken JSON, bad UTF-8, absurd nesting (a 500)
             return response.json(
                 {"error": "bad_request", "detail": "Der Inhalt ist kein gültiges JSON."}, status=400
             )

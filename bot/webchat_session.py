@@ -7,7 +7,8 @@ Here only the web chat service issues sessions (`POST /api/sessions`): a random 
 chat's own namespace, `web:<32 hex digits>`, and a token `<id>.<HMAC-SHA256 of the id>` keyed
 with `WEBCHAT_SESSION_SECRET`. The widget keeps the token (sessionStorage) to resume after a
 reload; the relay (webchat/relay.py) and the Rasa channel (bot/channels/webchat.py) refuse
-any session id without a valid signature. The `web:` prefix is a channel prefix, so the REST channel refuses it too.
+any session id without a valid signature. The `web:` prefix is a channel prefix, so the REST
+channel refuses it too.
 
 >>> secret = "s" * 32
 >>> session = new_session()

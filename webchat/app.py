@@ -10,10 +10,12 @@ The widget's sources live in `src/`; `scripts/build-webchat.sh` bundles them int
 from __future__ import annotations
 
 import html
+import json as jsonlib
 import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
@@ -59,6 +61,40 @@ def static_path(name: str, root: Path = DIST) -> Path | None:
     if path.parent != root.resolve() or path.suffix not in STATIC_TYPES or not path.is_file():
         return None
     return path
+
+
+# The widget sends {"token": "…"}: one level. Deeper JSON is refused before anything walks it
+# (json.loads itself overflows Python's stack at about a thousand levels).
+MAX_JSON_DEPTH = 8
+TOO_DEEP = (
+    f"Das JSON ist tiefer als {MAX_JSON_DEPTH} Ebenen verschachtelt."
+    f" / The JSON is nested deeper than {MAX_JSON_DEPTH} levels."
+)
+
+
+def json_body(raw: bytes) -> tuple[Any, bool]:
+    """The body as JSON (None when it is none) and whether it nests deeper than allowed.
+
+    >>> json_body(b'{"token": "t"}'), json_body(b"nonsense")
+    (({'token': 't'}, False), (None, False))
+    >>> json_body(b"[" * 9 + b"]" * 9)[1], json_body(b"[" * 5000 + b"]" * 5000)[1]
+    (True, True)
+    """
+    try:
+        data = jsonlib.loads(raw.decode("utf-8"))
+    except RecursionError:
+        return None, True
+    except (UnicodeDecodeError, ValueError):
+        return None, False
+    deepest, pending = 0, [(data, 1)]
+    while pending:  # iterative: no recursion on hostile input
+        item, level = pending.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            pending.extend(
+                (child, level + 1) for child in (item.values() if isinstance(item, dict) else item)
+            )
+    return (None, True) if deepest > MAX_JSON_DEPTH else (data, False)
 
 
 def _origin(url: str) -> str:
@@ -180,10 +216,10 @@ def create_app() -> Sanic:
         problem = refused(request)
         if problem is not None:
             return problem
-        try:
-            body = request.json
-        except Exception:  # sanic raises its own InvalidUsage for broken JSON
-            body = None
+        body, too_deep = json_body(request.body)
+        if too_deep:
+            return json({"error": "json_too_deep", "detail": TOO_DEEP}, status=400,
+                        headers=cors(request))  # fmt: skip
         token = body.get("token") if isinstance(body, dict) else None
         session = verify(session_secret, token)
         if session is None:

@@ -47,6 +47,7 @@ NEW_OFFICE = "Bürgerbüro"
 CITY_SLOTS = {slot.name for slot in DOMAIN.slots if slot.name.startswith("city_")}
 _URL_HOST = re.compile(r"https?://([A-Za-z0-9.-]+)")
 _MAIL_HOST = re.compile(r"@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
+_EXAMPLE_HOST = re.compile(r"(^|\.)example(\.(org|com|net))?$")
 
 
 def data_files(folder: Path) -> list[Path]:
@@ -56,7 +57,10 @@ def data_files(folder: Path) -> list[Path]:
 def old_city() -> dict[str, str]:
     """Each trace of the demo city in `data/` and what the copy says instead."""
     text = "\n".join(p.read_text(encoding="utf-8") for p in data_files(ROOT / "data"))
-    hosts = sorted(set(_URL_HOST.findall(text)) | set(_MAIL_HOST.findall(text)), key=len)
+    # The domains reserved for examples (RFC 2606: the test identities' e-mail addresses, the
+    # answers' "name@example.org") belong to no city.
+    found = set(_URL_HOST.findall(text)) | set(_MAIL_HOST.findall(text))
+    hosts = sorted((h for h in found if not _EXAMPLE_HOST.search(h)), key=len)
     renames = {
         host: f"site{number}.{NEW_TOWN.lower()}.example"
         for number, host in enumerate(reversed(hosts))  # the longest first: digital.x before x

@@ -16,7 +16,10 @@ from actions import portal_client as pc
 
 # The portal engineer's harness starts the real portal and mail sink; reuse it.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "portal"))
-from portal_harness import TOKEN, MailSink, PortalProcess, sqlite_portal_with_sink
+from portal_harness import TOKEN, MailSink, PortalProcess, mail_sink, portal_process
+
+from devtools.processes import free_port
+from tests.support.idp import idp_process, sign_in
 
 pytestmark = pytest.mark.integration
 
@@ -33,9 +36,24 @@ REQUEST = pc.MandateRequest(
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PortalProcess, MailSink]]:
+    """The portal with its mail sink and the development IdP: revoking needs a login
+    (data/signing.yml)."""
     folder = tmp_path_factory.mktemp("client-portal")
-    with sqlite_portal_with_sink(folder) as running:
-        yield running
+    (folder / "mail").mkdir()
+    idp_port = free_port()
+    with (
+        mail_sink(folder / "mail") as sink,
+        portal_process(
+            f"sqlite:///{folder / 'portal.db'}",
+            folder / "var",
+            sink.port,
+            IDP_METADATA=f"http://127.0.0.1:{idp_port}/metadata",
+            # nobody listens there: the notification of the login's end stays queued
+            RASA_URL=f"http://127.0.0.1:{free_port()}",
+        ) as portal,
+        idp_process(folder / "idp", idp_port, portal.url),
+    ):
+        yield portal, sink
 
 
 def call(portal: PortalProcess, coroutine: Any, token: str = TOKEN) -> Any:
@@ -99,8 +117,19 @@ def test_create_replay_sign_and_conflicts(running: tuple[PortalProcess, MailSink
     assert [m.id for m in listed if m.status == "active"] == [first.id]
     document = call(portal, lambda c: c.mandate_document(first.id))
     assert document.startswith(b"%PDF")
-    revoked = call(portal, lambda c: c.revoke_mandate(first.id))
+    # revoking needs a completed login of the signer or the account holder (data/signing.yml)
+    with pytest.raises(pc.PortalAuthError):
+        call(portal, lambda c: c.revoke_mandate(first.id))
+    session = call(
+        portal,
+        lambda c: c.create_signing_session("revoke_mandate", first.id, "client-live", "rest", "de"),
+    )
+    assert session.status == "pending" and session.required_level == "substantial"
+    assert sign_in(str(session.url), "max").status_code == 200  # Max Mustermann, the holder
+    revoked = call(portal, lambda c: c.revoke_mandate(first.id, session.id))
     assert revoked.status == "revoked"
+    with pytest.raises(pc.Conflict):  # the login was used up by the revocation
+        call(portal, lambda c: c.revoke_mandate(first.id, session.id))
 
 
 def test_an_unknown_mandate_is_not_found(running: tuple[PortalProcess, MailSink]) -> None:

@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.idp import link_buttons, said_after_login, sign_in, tracker_events
 from tests.support.mail import MailFolder
 from tests.support.stack import Stack
 
@@ -62,7 +63,7 @@ def sign(stack: Stack, iban: str, address: str) -> str:
     for message in [
         "Ich möchte meine Rechnung per Lastschrift bezahlen",
         f"Kassenzeichen {KASSENZEICHEN}, {AMOUNT}",
-        "Clara Weber",
+        "Jonas Schmidt",  # a test identity of the development IdP: he may revoke with a login
         iban,
         address,
         "Ja",
@@ -165,7 +166,13 @@ def test_sign_export_resign_return_the_chat_tells_what_the_portal_holds(
     say(stack, sender, "Ich möchte mein Lastschriftmandat widerrufen")
     asked = say(stack, sender, f"Kassenzeichen {KASSENZEICHEN}, {AMOUNT}")
     assert first_reference in asked
-    revoked = say(stack, sender, "Ja")
+    link = stack.say(sender, "Ja")  # the city's policy: revoking needs a login
+    known = len(tracker_events(stack.url("RASA_PORT"), stack.env["RASA_JWT_SECRET"], sender))
+    (url,) = link_buttons(link)
+    assert sign_in(url, "jonas").status_code == 200
+    revoked = "\n".join(
+        said_after_login(stack.url("RASA_PORT"), stack.env["RASA_JWT_SECRET"], sender, known)
+    )
     assert first_reference in revoked and "widerrufen" in revoked
     assert mandates(portal)[first_reference]["status"] == "revoked"
     assert "widerrufen" in str(mail.wait_for(first_address, 3)[2]["Subject"])

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 import clock
+from tests.support.idp import link_buttons, said_after_login, sign_in, tracker_events
 from tests.support.stack import Stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -34,17 +35,31 @@ def talk(stack: Stack, sender: str, message: str) -> tuple[str, list[dict[str, A
 
 
 def conversation(stack: Stack, messages: list[str]) -> list[str]:
-    """Sends the messages; ``<button>`` sends the payload of the last question's first button."""
+    """Sends the messages; ``<button>`` sends the payload of the last question's first button,
+    ``<login:user>`` logs in at the development IdP through the last link button."""
     sender = "e2e-services-" + uuid.uuid4().hex[:8]
     said: list[str] = []
     buttons: list[dict[str, Any]] = []
     for message in messages:
+        if message.startswith("<login:"):
+            said.append(log_in(stack, sender, buttons, message[len("<login:") : -1]))
+            continue
         if message == "<button>":
             assert buttons, f"no buttons offered after {said[-1]!r}"
             message = str(buttons[0]["payload"])
         text, buttons = talk(stack, sender, message)
         said.append(text)
     return said
+
+
+def log_in(stack: Stack, sender: str, buttons: list[dict[str, Any]], username: str) -> str:
+    """``<login:user>``: the citizen follows the link button through the development IdP as
+    that test identity; returns what the chat said by itself afterwards."""
+    (link,) = link_buttons([{"buttons": buttons}])
+    rasa, token = stack.url("RASA_PORT"), stack.env["RASA_JWT_SECRET"]
+    known = len(tracker_events(rasa, token, sender))
+    assert sign_in(link, username).status_code == 200
+    return "\n".join(said_after_login(rasa, token, sender, known))
 
 
 def portal_request(stack: Stack, reference: str) -> dict[str, Any]:
@@ -77,10 +92,12 @@ def test_certificate_is_held_by_the_portal(stack: Stack) -> None:
             "zwei Exemplare",
             "Erika Mustermann, Markt 9, 35037 Marburg",
             "ja",
+            "<login:erika>",  # a certificate only after a login (data/signing.yml)
         ],
     )
     assert "gibt es nicht" in said[2]  # the impossible date has its own message
     assert "18,00 €" in said[6]  # the fee is shown before sending
+    assert "Anmeldung" in said[7] and not REFERENCE.search(said[7])  # nothing filed yet
     filed(stack, said, "certificate")
     assert "hilfreich" in said[-1]  # feedback is asked
 

@@ -20,11 +20,12 @@ from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin
 
 import httpx
 import yaml
 
+from bot.rasa_auth import bearer
 from portal.signing import names_match
 from tests.support.waiting import wait_until
 
@@ -188,10 +189,12 @@ def link_buttons(replies: Sequence[dict[str, Any]]) -> list[str]:
     return links
 
 
-def tracker_events(rasa_url: str, auth_token: str, sender: str) -> list[dict[str, Any]]:
+def tracker_events(rasa_url: str, jwt_secret: str, sender: str) -> list[dict[str, Any]]:
+    """The conversation's events from Rasa's HTTP API, asked with a JWT in the header
+    (`RASA_JWT_SECRET`, bot/rasa_auth.py), never a token in the URL."""
     answer = httpx.get(
-        f"{rasa_url}/conversations/{sender}/tracker",
-        params={"token": auth_token},
+        f"{rasa_url}/conversations/{quote(sender, safe=':')}/tracker",
+        headers=bearer(jwt_secret, "tests"),
         timeout=TIMEOUT,
     )
     answer.raise_for_status()
@@ -199,27 +202,81 @@ def tracker_events(rasa_url: str, auth_token: str, sender: str) -> list[dict[str
     return events
 
 
+def _intent(event: dict[str, Any]) -> str:
+    """A user event's intent; Rasa stores an intent triggered over its API as the text
+    "EXTERNAL: <intent>" (what the tracker store keeps of its parse data varies)."""
+    named = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+    text = str(event.get("text") or "")
+    return str(named or (text.removeprefix("EXTERNAL: ") if text.startswith("EXTERNAL: ") else ""))
+
+
 def said_after_login(
-    rasa_url: str, auth_token: str, sender: str, known: int, timeout: float = 90.0
+    rasa_url: str, jwt_secret: str, sender: str, known: int, timeout: float = 90.0
 ) -> list[str]:
     """What the chat said by itself after the portal triggered `signing_finished` in this
     conversation (Rasa's trigger_intent), once that turn is over; `known`: how many events the
     tracker had before the login."""
 
     def finished() -> list[dict[str, Any]] | None:
-        events = tracker_events(rasa_url, auth_token, sender)[known:]
+        events = tracker_events(rasa_url, jwt_secret, sender)[known:]
         starts = [
             n
             for n, e in enumerate(events)
-            if e.get("event") == "user"
-            and (e.get("parse_data") or {}).get("intent", {}).get("name") == "signing_finished"
+            if e.get("event") == "user" and _intent(e) == "signing_finished"
         ]
-        if not starts or events[-1].get("event") != "action_listen" or len(events) <= starts[0] + 1:
+        if not starts or len(events) <= starts[0] + 1:
             return None
+        if (events[-1].get("event"), events[-1].get("name")) != ("action", "action_listen"):
+            return None  # the turn is still being stored
         return events[starts[0] :]
 
-    events = wait_until(
-        finished, timeout, f"the chat of {sender} going on after the login", interval=0.3
-    )
+    try:
+        events = wait_until(
+            finished, timeout, f"the chat of {sender} going on after the login", interval=0.3
+        )
+    except AssertionError as late:
+        tail = [
+            (e.get("event"), e.get("name") or e.get("text"))
+            for e in tracker_events(rasa_url, jwt_secret, sender)[known - 2 :]
+        ]
+        raise AssertionError(f"{late}; the tracker goes on with {tail}") from None
     assert isinstance(events, list)
     return [str(e.get("text") or "") for e in events if e.get("event") == "bot"]
+
+
+# ---------------------------------------------------------------- the portal's side
+
+
+def revoke_active_mandates(portal: httpx.Client, kassenzeichen: str) -> list[str]:
+    """Revoke every active mandate of an invoice as the city's policy demands, with a login of
+    its account holder at the development IdP (tests on a shared system first clear what
+    others signed); `portal` carries the API token. Returns the revoked mandates' ids."""
+    listed = portal.get("/api/v1/mandates", params={"kassenzeichen": kassenzeichen})
+    listed.raise_for_status()
+    revoked = []
+    for item in listed.json()["items"]:
+        if item["status"] != "active":
+            continue
+        mandate = portal.get(f"/api/v1/mandates/{item['id']}")
+        mandate.raise_for_status()
+        holder = holder_identity(str(mandate.json()["account_holder"]))
+        session = portal.post(
+            "/api/v1/signing-sessions",
+            json={
+                "purpose": "revoke_mandate",
+                "subject_id": item["id"],
+                "conversation_id": f"tests-clean-{item['id'][:8]}",
+                "output_channel": "rest",
+                "language": "de",
+            },
+        )
+        assert session.status_code == 201, session.text
+        page = sign_in(str(session.json()["url"]), holder.username)
+        assert page.status_code == 200, page.text
+        done = portal.post(
+            f"/api/v1/mandates/{item['id']}/revoke",
+            json={"signing_session_id": session.json()["id"]},
+        )
+        assert done.status_code == 200, done.text
+        revoked.append(str(item["id"]))
+    return revoked

@@ -1,11 +1,13 @@
 """The dialogue corpus (issue 17, point 5): conversations written from the citizen's side,
 run on the whole stack over REST, each judged by its outcome rather than by wording.
 
-Every message must get a reply. At the end, the outcome a dialogue names in ``expect`` must
-hold: ``language`` and ``slots`` (the tracker's values; null for "not set"), ``active_loop``
-(the form still open, or null), ``filed`` (the portal holds a service request of that type
-under the reference the assistant told) and ``mandate`` (the portal holds a mandate for that
-Kassenzeichen). The share of dialogues that reached their outcome is printed.
+Every message must get a reply; ``<button>`` presses the last question's first button and
+``<login:user>`` logs in at the development IdP through the last link button. At the end, the
+outcome a dialogue names in ``expect`` must hold: ``language`` and ``slots`` (the tracker's
+values; null for "not set"), ``active_loop`` (the form still open, or null), ``filed`` (the
+portal holds a service request of that type under the reference the assistant told) and
+``mandate`` (the portal holds a mandate for that Kassenzeichen). The share of dialogues that
+reached their outcome is printed.
 """
 
 from __future__ import annotations
@@ -19,6 +21,13 @@ import httpx
 import pytest
 import yaml
 
+from tests.support.idp import (
+    link_buttons,
+    revoke_active_mandates,
+    said_after_login,
+    sign_in,
+    tracker_events,
+)
 from tests.support.stack import Stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -54,9 +63,8 @@ def without_active_mandates(stack: Stack, dialogue: dict[str, Any]) -> dict[str,
     ):
         mandates = mandate_ids(stack, number)
         with portal_api(stack) as api:
-            for mandate_id, status in mandates.items():
-                if status == "active":
-                    api.post(f"/api/v1/mandates/{mandate_id}/revoke").raise_for_status()
+            # revoking needs the account holder's login (data/signing.yml)
+            revoke_active_mandates(api, number)
         before[re.sub(r"[ .]", "", number)] = set(mandates)
     return before
 
@@ -77,6 +85,18 @@ def run(stack: Stack, dialogue: dict[str, Any]) -> list[str]:
     said: list[str] = []
     buttons: list[dict[str, Any]] = []
     for message in dialogue["turns"]:
+        if message.startswith("<login:"):
+            # the citizen follows the link button through the development IdP as that test
+            # identity; the chat goes on by itself (the portal triggers signing_finished)
+            links = link_buttons([{"buttons": buttons}])
+            if len(links) != 1:
+                return [f"no login link to follow after {said[-1:]!r}"]
+            rasa, token = stack.url("RASA_PORT"), stack.env["RASA_JWT_SECRET"]
+            known = len(tracker_events(rasa, token, sender))
+            sign_in(links[0], message[len("<login:") : -1])
+            said.append("\n".join(said_after_login(rasa, token, sender, known)))
+            buttons = []
+            continue
         if message == "<button>":
             if not buttons:
                 return [f"no button to press after {said[-1:]!r}"]

@@ -16,7 +16,7 @@ from actions import portal_client as pc
 
 # The portal engineer's harness starts the real portal and mail sink; reuse it.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "portal"))
-from portal_harness import TOKEN, MailSink, PortalProcess, mail_sink, portal_process
+from portal_harness import ROOT, TOKEN, MailSink, PortalProcess, mail_sink, portal_process
 
 from devtools.processes import free_port
 from tests.support.idp import idp_process, sign_in
@@ -47,6 +47,7 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PortalPr
             f"sqlite:///{folder / 'portal.db'}",
             folder / "var",
             sink.port,
+            DATA_DIR=str(ROOT / "data"),  # the city's policy as shipped: revoking needs a login
             IDP_METADATA=f"http://127.0.0.1:{idp_port}/metadata",
             # nobody listens there: the notification of the login's end stays queued
             RASA_URL=f"http://127.0.0.1:{free_port()}",

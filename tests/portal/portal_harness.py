@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +25,30 @@ from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "test-token-" + uuid.uuid4().hex
+# The portal API's own tests run with a city that lets revocations and certificate orders go
+# without a login ("none" in signing.yml), so they test what they name; the city's policy as
+# shipped (a login for both) is tested where the login is: tests/portal/saml (own policy), the
+# portal client (tests/actions/test_portal_client_live.py) and the whole system (tests/e2e).
+OPEN_POLICY = """sign_mandate:
+  level: substantial
+  email_code_max_amount: "1000.00"
+revoke_mandate:
+  level: none
+order_certificate:
+  level: none
+"""
+_open_data: list[Path] = []
+
+
+def open_policy_data() -> Path:
+    """A copy of the city's data folder (made once per test process) with `OPEN_POLICY`."""
+    if not _open_data:
+        folder = Path(tempfile.mkdtemp(prefix="portal-data-"))
+        atexit.register(shutil.rmtree, folder, True)
+        shutil.copytree(ROOT / "data", folder / "data")
+        (folder / "data" / "signing.yml").write_text(OPEN_POLICY, encoding="utf-8")
+        _open_data.append(folder / "data")
+    return _open_data[0]
 
 
 def _port_open(port: int) -> bool:
@@ -108,6 +135,7 @@ def portal_process(
         "VAR_DIR": str(var_dir),
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": str(smtp_port),
+        "DATA_DIR": str(open_policy_data()),
         **extra_env,
     }
     for name in ("PORTAL_ENCRYPTION_KEY", "SMTP_USER", "PORTAL_PUBLIC_URL"):

@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -89,12 +90,17 @@ def append(
         conn.execute(
             sa.insert(access_log).values(
                 at=at,
-                username=username[:64],
-                sender_id=sender_id[:255],
+                username=_storable(username)[:64],
+                sender_id=_storable(sender_id)[:255],
                 what=what[:32],
-                detail=detail[:MAX_DETAIL] or None,
+                detail=_storable(detail)[:MAX_DETAIL] or None,
             )
         )
+
+
+def _storable(text: str) -> str:
+    """PostgreSQL's text holds no NUL, which a requested path or a typed search may carry."""
+    return text.replace("\x00", "\\x00")
 
 
 def entries(engine: Engine, limit: int | None = 500) -> list[sa.engine.Row]:
@@ -131,7 +137,14 @@ def as_csv(rows: Iterable[sa.engine.Row], handle_of: dict[str, str]) -> str:
 
 
 def _cell(value: str) -> str:
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    # Control characters come in with what was typed or requested (a path with %00, a line
+    # break in a search): csv on Python 3.10 refuses NUL, and a spreadsheet would break the
+    # row; they are written as visible escapes (\x00) instead.
+    value = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def prune(engine: Engine, cutoff: float, dry_run: bool = False) -> int:

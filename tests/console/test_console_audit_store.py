@@ -3,6 +3,8 @@ no UPDATE, no DELETE, no TRUNCATE, except the retention's delete of rows older t
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -60,3 +62,14 @@ def test_a_cutoff_opens_only_older_rows_and_only_in_its_transaction(console_db: 
     with pytest.raises(DBAPIError, match="append-only"), console_db.begin() as conn:
         conn.execute(sa.text("DELETE FROM console_access_log"))
     assert audit.count(console_db) == 2
+
+
+def test_the_csv_export_takes_any_text_and_defuses_formulas(console_db: Engine) -> None:
+    """What staff typed or requested lands in the log as it came (a path with %00, a line break
+    in a search); the export writes control characters as visible escapes, one row per entry,
+    and no cell a spreadsheet would run as a formula."""
+    audit.append(engine := console_db, NOW, "anna", "search", "", "a\x00b\r\nc")
+    audit.append(engine, NOW, "anna", "search", "", "\t=HYPERLINK(1)")
+    audit.append(engine, NOW, "anna", "search", "", "=1+1")
+    rows = list(csv.reader(io.StringIO(audit.as_csv(audit.entries(engine, limit=3), {}))))
+    assert [row[5] for row in rows[1:]] == ["'=1+1", "\\x09=HYPERLINK(1)", "a\\x00b\\x0d\\x0ac"]

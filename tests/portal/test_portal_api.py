@@ -58,7 +58,7 @@ def test_health_and_openapi_need_no_token(portal: PortalProcess) -> None:
 def test_openapi_describes_every_route() -> None:
     app = create_app(Settings(api_token="x", db_url="sqlite://"))
     paths = document()["paths"]
-    names = {"mandate_id": "id", "file_name": "file"}
+    names = {"mandate_id": "id", "session_id": "id", "file_name": "file"}
     for route in app.router.routes:
         path = "/" + route.path.strip("/")
         path = re.sub(r"<(\w+):\w+>", lambda m: "{" + names.get(m[1], m[1]) + "}", path)

@@ -100,7 +100,9 @@ def test_whatsapp_cta_url_then_the_confirmation_by_itself(
     assert sign_in(url, "erika").status_code == 200
 
     def confirmed(calls: list[Call]) -> bool:
-        return SIGNED in joined([c.body for c in citizen.calls()[before:]])
+        # the confirmation comes as several messages, each its own call to the Graph API
+        said = joined([c.body for c in citizen.calls()[before:]])
+        return SIGNED in said and "Mandatsreferenz" in said
 
     citizen.fake.wait_for(confirmed, timeout=90)
     said = joined([c.body for c in citizen.calls()[before:]])

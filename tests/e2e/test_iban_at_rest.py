@@ -28,7 +28,7 @@ from tests.support.stack import Stack
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 START = "Ich möchte meine Rechnung per Lastschrift bezahlen"
-INVOICE = "Kassenzeichen 4100.2026.0004, 36,20 Euro"  # only ever cancelled by the tests
+INVOICE = "Kassenzeichen 4100.2026.0004, 36,20 Euro"  # tests here never sign it, others do
 HOLDER = "Aylin Yılmaz"
 # (message, the IBANs in it): spaces of odd widths, dots, dashes, line breaks, lower case,
 # "IBAN:" prefixes, two IBANs in one message
@@ -118,6 +118,8 @@ def portal_api(stack: Stack) -> httpx.Client:
 def test_ibans_in_odd_notations_are_nowhere_in_clear(stack: Stack) -> None:
     in_form = "e2e-iban-odd-" + uuid.uuid4().hex[:8]
     outside = "e2e-iban-free-" + uuid.uuid4().hex[:8]
+    with portal_api(stack) as api:
+        revoke_active_mandates(api, "4100.2026.0004")  # else the form asks about that mandate
     texts(stack, in_form, START)
     assert "Straßenreinigung" in texts(stack, in_form, INVOICE)
     texts(stack, in_form, HOLDER)
@@ -188,6 +190,8 @@ def test_no_iban_handle_in_the_history_opens_anything_after_signing_or_cancellin
     assert "Mandatsreferenz" in texts(stack, signer, code_for(stack, address))
 
     canceller = f"e2e-vault-cancel-{suffix}"
+    with portal_api(stack) as api:
+        revoke_active_mandates(api, "4100.2026.0004")
     for message in (START, INVOICE, HOLDER, "BE68 5390 0754 7034", f"c.{suffix}@example.de"):
         texts(stack, canceller, message)
     assert "kein Mandat" in texts(stack, canceller, "abbrechen")

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
 
 from sqlalchemy.engine import make_url
@@ -38,13 +37,7 @@ def main() -> int:
     try:
         # the signing settings are read again when the app starts; here a wrong or, in
         # production, missing IDP_METADATA stops the start with its name instead of a trace
-        signing.SigningConfig.from_env(
-            dict(os.environ),
-            settings.public_url,
-            settings.var_dir,
-            settings.data_dir,
-            settings.creditor_name,
-        )
+        signing.SigningConfig.for_settings(settings)
     except ValueError as exc:
         print(f"portal: {exc}", file=sys.stderr)
         return 2

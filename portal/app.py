@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import hmac
 import itertools
 import logging
-import os
 import re
 
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse
 
-from portal import context, openapi, outbox, rasa_notify, signing
+from portal import background, context, openapi, outbox, rasa_notify, signing
 from portal.http import answer, portal
 from portal.problems import Problem, ProblemErrorHandler, problem_response
 from portal.routes import (
@@ -64,23 +64,19 @@ def create_app(settings: Settings) -> Sanic:
         ctx = context.build(settings)
         app.ctx.portal = ctx
         # mail leaves through the outbox: this worker sends it, with retries, after commit
-        worker = outbox.Worker(ctx.engine, ctx.mailer, ctx.clock, ctx.outbox_policy())
+        policy = ctx.outbox_policy()
+        send_mail = functools.partial(outbox.deliver_due, ctx.engine, ctx.mailer, ctx.clock, policy)
+        worker = background.Worker("outbox", send_mail)
         ctx.wake_outbox = worker.wake
         app.ctx.outbox_worker = worker
         worker.start()
         # BundID / Servicekonto logins (portal/signing.py); the conversation is told through
         # its own queue when one ends
-        app.ctx.signing = signing.Signing(
-            signing.SigningConfig.from_env(
-                dict(os.environ),
-                settings.public_url,
-                settings.var_dir,
-                settings.data_dir,
-                settings.creditor_name,
-            )
-        )
-        notifier = rasa_notify.Worker(
-            ctx.engine, app.ctx.signing.config.rasa, ctx.clock, ctx.outbox_policy()
+        app.ctx.signing = signing.Signing(signing.SigningConfig.for_settings(settings))
+        target = app.ctx.signing.config.rasa
+        notifier = background.Worker(
+            "rasa-notify",
+            functools.partial(rasa_notify.deliver_due, ctx.engine, target, ctx.clock, policy),
         )
         app.ctx.rasa_worker = notifier
         notifier.start()

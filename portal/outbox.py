@@ -12,8 +12,6 @@ portal otherwise keeps only as a keyed hash. Until then the body waits in clear 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
 import logging
 from dataclasses import dataclass
@@ -22,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, Row
 
 from clock import Clock
+from portal import background
 from portal.mail import Attachment, Mailer, MailError
 from portal.storage.tables import outbox
 
@@ -76,42 +75,6 @@ def enqueue(
     return int(result.inserted_primary_key[0])
 
 
-def _due_ids(engine: Engine, now: dt.datetime, limit: int) -> list[int]:
-    with engine.begin() as conn:
-        query = (
-            sa.select(outbox.c.id)
-            .where(
-                sa.or_(
-                    sa.and_(outbox.c.status == "pending", outbox.c.next_attempt_at <= now),
-                    sa.and_(outbox.c.status == "sending", outbox.c.claimed_until < now),
-                )
-            )
-            .order_by(outbox.c.next_attempt_at, outbox.c.id)
-            .limit(limit)
-        )
-        return [int(i) for i in conn.execute(query).scalars().all()]
-
-
-def _claim(engine: Engine, mail_id: int, now: dt.datetime) -> Row | None:
-    """Take one mail for this worker; None when another worker was quicker."""
-    with engine.begin() as conn:
-        claimed = conn.execute(
-            outbox.update()
-            .where(
-                outbox.c.id == mail_id,
-                sa.or_(
-                    sa.and_(outbox.c.status == "pending", outbox.c.next_attempt_at <= now),
-                    sa.and_(outbox.c.status == "sending", outbox.c.claimed_until < now),
-                ),
-            )
-            .values(status="sending", claimed_until=now + dt.timedelta(seconds=CLAIM_SECONDS))
-        ).rowcount
-        if claimed != 1:
-            return None
-        row: Row = conn.execute(sa.select(outbox).where(outbox.c.id == mail_id)).one()
-        return row
-
-
 def _send(mailer: Mailer, row: Row) -> None:
     attachments: tuple[Attachment, ...] = ()
     if row.attachment is not None and row.attachment_name:
@@ -124,8 +87,8 @@ def deliver_due(
 ) -> tuple[int, int]:
     """One pass: send what is due; return (sent, failed attempts)."""
     sent = failed = 0
-    for mail_id in _due_ids(engine, clock.utcnow(), limit):
-        row = _claim(engine, mail_id, clock.utcnow())
+    for mail_id in background.due_ids(engine, outbox, clock.utcnow(), limit):
+        row = background.claim(engine, outbox, mail_id, clock.utcnow(), CLAIM_SECONDS)
         if row is None:
             continue
         try:
@@ -188,39 +151,3 @@ def retry(conn: Connection, mail_id: int, now: dt.datetime) -> bool:
             .values(status="pending", next_attempt_at=now, attempts=0)
         ).rowcount
     )
-
-
-class Worker:
-    """The portal's background sender: wakes when a request queued mail, else polls."""
-
-    def __init__(
-        self, engine: Engine, mailer: Mailer, clock: Clock, policy: Policy, poll: float = 1.0
-    ) -> None:
-        self._args = (engine, mailer, clock, policy)
-        self._poll = poll
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="outbox")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await asyncio.to_thread(deliver_due, *self._args)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the worker must outlive a database hiccup
-                log.exception("outbox pass failed")
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
-            self._wake.clear()

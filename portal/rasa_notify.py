@@ -1,9 +1,10 @@
 """Tells a conversation that a login ended: Rasa's `trigger_intent` with `signing_finished`.
 
 The one place the portal calls Rasa. A notification is written to `rasa_notifications` in the
-transaction that finished the signing session and sent by `Worker` afterwards, with a timeout
-and growing pauses while Rasa is down (the outbox's policy), so none is lost; one that still
-fails after the last attempt stays `failed` in the table and in the log.
+transaction that finished the signing session and sent afterwards by a background pass
+(`portal.background`), with a timeout and growing pauses while Rasa is down (the outbox's
+policy), so none is lost; one that still fails after the last attempt stays `failed` in the
+table and in the log.
 
 Authentication as the other callers of Rasa's API do it (bot/rasa_auth.py): a short JWT
 (`RASA_JWT_SECRET`, HS256, `role: user` for this one conversation) in the header. Never Rasa's
@@ -13,8 +14,6 @@ refuses it (401) and the notification is retried, then stays `failed` (docs/sett
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
 import logging
 import time
@@ -23,10 +22,10 @@ from urllib.parse import quote
 
 import httpx
 import jwt
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, Row
 
 from clock import Clock
+from portal import background
 from portal.outbox import Policy
 from portal.storage.signing import rasa_notifications as table
 
@@ -90,24 +89,10 @@ def deliver_due(
     """One pass: send what is due; return how many were sent."""
     sent = 0
     now = clock.utcnow()
-    with engine.begin() as conn:
-        due = [
-            int(i)
-            for i in conn.execute(
-                sa.select(table.c.id)
-                .where(
-                    sa.or_(
-                        sa.and_(table.c.status == "pending", table.c.next_attempt_at <= now),
-                        sa.and_(table.c.status == "sending", table.c.claimed_until < now),
-                    )
-                )
-                .order_by(table.c.id)
-                .limit(limit)
-            ).scalars()
-        ]
+    due = background.due_ids(engine, table, now, limit)
     with httpx.Client() as client:
         for note_id in due:
-            row = _claim(engine, note_id, clock.utcnow())
+            row = background.claim(engine, table, note_id, clock.utcnow(), CLAIM_SECONDS)
             if row is None:
                 continue
             try:
@@ -129,25 +114,6 @@ def deliver_due(
             sent += 1
             log.info("conversation told: signing session %s finished", row.session_id)
     return sent
-
-
-def _claim(engine: Engine, note_id: int, now: dt.datetime) -> Row | None:
-    with engine.begin() as conn:
-        claimed = conn.execute(
-            table.update()
-            .where(
-                table.c.id == note_id,
-                sa.or_(
-                    sa.and_(table.c.status == "pending", table.c.next_attempt_at <= now),
-                    sa.and_(table.c.status == "sending", table.c.claimed_until < now),
-                ),
-            )
-            .values(status="sending", claimed_until=now + dt.timedelta(seconds=CLAIM_SECONDS))
-        ).rowcount
-        if claimed != 1:
-            return None
-        row: Row = conn.execute(sa.select(table).where(table.c.id == note_id)).one()
-        return row
 
 
 def _failed(engine: Engine, row: Row, error: str, now: dt.datetime, policy: Policy) -> None:
@@ -174,39 +140,3 @@ def _failed(engine: Engine, row: Row, error: str, now: dt.datetime, policy: Poli
         ", gave up" if final else "",
         error,
     )
-
-
-class Worker:
-    """Sends the notifications in the background: wakes when a session finished, else polls."""
-
-    def __init__(
-        self, engine: Engine, target: RasaTarget, clock: Clock, policy: Policy, poll: float = 1.0
-    ) -> None:
-        self._args = (engine, target, clock, policy)
-        self._poll = poll
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="rasa-notify")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await asyncio.to_thread(deliver_due, *self._args)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the worker must outlive a database hiccup
-                log.exception("rasa notification pass failed")
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
-            self._wake.clear()

@@ -39,6 +39,7 @@ from portal.context import Portal
 from portal.problems import Problem, validation_problem
 from portal.saml import bundid, sp
 from portal.saml.keys import ensure_pair
+from portal.settings import Settings
 from portal.storage import mandates as mandate_store
 from portal.storage import signing as store
 
@@ -61,6 +62,17 @@ class SigningConfig:
     # the certificate the IdP signs its metadata with (BundID's metadata signing certificate):
     # when set, metadata without a valid signature by it is refused
     idp_metadata_cert: Path | None = None
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> SigningConfig:
+        """The portal's settings plus the SAML ones of the process's environment."""
+        return cls.from_env(
+            dict(os.environ),
+            settings.public_url,
+            settings.var_dir,
+            settings.data_dir,
+            settings.creditor_name,
+        )
 
     @classmethod
     def from_env(cls, env: dict[str, str], public_url: str, var_dir: Path, data_dir: Path,

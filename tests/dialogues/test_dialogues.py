@@ -37,16 +37,8 @@ REFERENCE = re.compile(r"SR-[0-9]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}")  # rules/request_
 KASSENZEICHEN = re.compile(r"(?<![0-9])[0-9]{4}[ .]?[0-9]{4}[ .]?[0-9]{4}(?![0-9])")
 
 
-def portal_api(stack: Stack) -> httpx.Client:
-    return httpx.Client(
-        base_url=stack.url("PORTAL_PORT"),
-        headers={"Authorization": f"Bearer {stack.env['PORTAL_API_TOKEN']}"},
-        timeout=30,
-    )
-
-
 def mandate_ids(stack: Stack, kassenzeichen: str) -> dict[str, str]:
-    with portal_api(stack) as api:
+    with stack.portal_client() as api:
         found = api.get("/api/v1/mandates", params={"kassenzeichen": kassenzeichen})
     found.raise_for_status()
     return {item["id"]: item["status"] for item in found.json()["items"]}
@@ -62,7 +54,7 @@ def without_active_mandates(stack: Stack, dialogue: dict[str, Any]) -> dict[str,
         {dialogue["expect"]["mandate"]} if "mandate" in dialogue["expect"] else set()
     ):
         mandates = mandate_ids(stack, number)
-        with portal_api(stack) as api:
+        with stack.portal_client() as api:
             # revoking needs the account holder's login (data/signing.yml)
             revoke_active_mandates(api, number)
         before[re.sub(r"[ .]", "", number)] = set(mandates)

@@ -107,18 +107,10 @@ def stored_rows(stack: Stack, senders: list[str]) -> list[str]:
     return [str(row[0]) for row in rows]
 
 
-def portal_api(stack: Stack) -> httpx.Client:
-    return httpx.Client(
-        base_url=stack.url("PORTAL_PORT"),
-        headers={"Authorization": f"Bearer {stack.env['PORTAL_API_TOKEN']}"},
-        timeout=30,
-    )
-
-
 def test_ibans_in_odd_notations_are_nowhere_in_clear(stack: Stack) -> None:
     in_form = "e2e-iban-odd-" + uuid.uuid4().hex[:8]
     outside = "e2e-iban-free-" + uuid.uuid4().hex[:8]
-    with portal_api(stack) as api:
+    with stack.portal_client() as api:
         revoke_active_mandates(api, "4100.2026.0004")  # else the form asks about that mandate
     texts(stack, in_form, START)
     assert "Straßenreinigung" in texts(stack, in_form, INVOICE)
@@ -174,7 +166,7 @@ def test_no_iban_handle_in_the_history_opens_anything_after_signing_or_cancellin
     stack: Stack,
 ) -> None:
     suffix = uuid.uuid4().hex[:6]
-    with portal_api(stack) as api:
+    with stack.portal_client() as api:
         revoke_active_mandates(api, "4100.2026.0009")  # other tests may have signed it
     signer, address = f"e2e-vault-sign-{suffix}", f"sabine.{suffix}@example.de"
     for message in (
@@ -190,7 +182,7 @@ def test_no_iban_handle_in_the_history_opens_anything_after_signing_or_cancellin
     assert "Mandatsreferenz" in texts(stack, signer, code_for(stack, address))
 
     canceller = f"e2e-vault-cancel-{suffix}"
-    with portal_api(stack) as api:
+    with stack.portal_client() as api:
         revoke_active_mandates(api, "4100.2026.0004")
     for message in (START, INVOICE, HOLDER, "BE68 5390 0754 7034", f"c.{suffix}@example.de"):
         texts(stack, canceller, message)

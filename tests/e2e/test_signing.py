@@ -44,11 +44,7 @@ REFERENCE = re.compile(r"SR-[0-9]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}")
 
 @pytest.fixture
 def portal(stack: Stack) -> Iterator[httpx.Client]:
-    with httpx.Client(
-        base_url=stack.env["PORTAL_URL"],
-        headers={"Authorization": f"Bearer {stack.env['PORTAL_API_TOKEN']}"},
-        timeout=30.0,
-    ) as client:
+    with stack.portal_client() as client:
         yield client
 
 

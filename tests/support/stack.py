@@ -66,6 +66,14 @@ class Stack:
         events = self.tracker(sender).get("events") or []
         return [str(e.get("text") or "") for e in events if e.get("event") == "user"]
 
+    def portal_client(self) -> httpx.Client:
+        """The stack's portal API with its token (the action server's view of it)."""
+        return httpx.Client(
+            base_url=self.env["PORTAL_URL"],
+            headers={"Authorization": f"Bearer {self.env['PORTAL_API_TOKEN']}"},
+            timeout=30.0,
+        )
+
     def log_text(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
 

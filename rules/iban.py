@@ -344,12 +344,20 @@ class Found:
     ``checked`` is true for a real IBAN (country, length, check digits and structure hold, SEPA
     or not); false for a near miss that still looks like one (a typo: the form tells the citizen
     what is wrong, the mask hides it all the same).
+
+    ``ends_in_word`` is true when its last group is a run of more than four letters written
+    apart. No bank writes an IBAN so (groups of four, or none), but a sentence does: the
+    country code "KZ" is also the short form of Kassenzeichen, and "KZ 4100.2026.0092 Betrag"
+    joins into a Kazakh IBAN whose check digits hold by the 1-in-97 chance. Such a find is
+    masked all the same (nothing personal may slip through), but the payment form does not
+    take it from a sentence (``actions/payment/extract.py``).
     """
 
     start: int
     end: int
     number: str
     checked: bool
+    ends_in_word: bool = False
 
 
 def _checks_out(number: str) -> bool:
@@ -399,7 +407,9 @@ def _found_at(text: str, tokens: list[tuple[int, int]], first: int) -> tuple[Fou
     prefixes = ["".join(parts[: count + 1]) for count in range(len(parts))]
     for count in range(len(parts) - 1, -1, -1):
         if len(prefixes[count]) >= MIN_LENGTH and _checks_out(prefixes[count]):
-            return Found(start, run[count][1], prefixes[count], True), first + count + 1
+            word = count > 0 and len(parts[count]) > 4 and parts[count].isalpha()
+            found = Found(start, run[count][1], prefixes[count], True, ends_in_word=word)
+            return found, first + count + 1
     if not strict:
         return None
     for count in range(len(parts) - 1, -1, -1):
@@ -427,6 +437,8 @@ def find_all(text: str) -> list[Found]:
     []
     >>> find_all("mandate de12a4f0c9e84b7f9a1c2d3e4f5a6b7c")  # a hex id, far from DE's 22
     []
+    >>> [f.ends_in_word for f in find_all("KZ 4100.2026.0092 Betrag 48,00")]  # 1 in 97
+    [True]
     """
     tokens = [match.span() for match in _TOKEN.finditer(text)]
     found: list[Found] = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from payment_fake_portal import FakePortal
 from payment_harness import Conversation
@@ -71,6 +71,8 @@ def amount_texts(draw: st.DrawFn) -> tuple[Decimal, str, bool]:
 
 
 @given(kassenzeichen_texts(), amount_texts(), JOINERS, st.booleans())
+@example(("649525303616", "KZ 6495.2530.3616"), (Decimal("0.01"), "amount 0,01", False), " ", True)
+@example(("410020260092", "KZ 4100.2026.0092"), (Decimal("48"), "Betrag 48,00", False), " ", True)
 @QUICK
 def test_kassenzeichen_and_amount_in_one_message_in_any_order(
     kz: tuple[str, str], amount: tuple[Decimal, str, bool], joiner: str, kz_first: bool

@@ -6,23 +6,19 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterator
-from datetime import datetime, time, timedelta
-from pathlib import Path
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
-import clock
 from tests.support.idp import link_buttons, said_after_login, sign_in, tracker_events
-from tests.support.stack import Stack
+from tests.support.stack import Stack, next_weekday
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 REFERENCE = re.compile(r"SR-[0-9]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}")  # rules/request_reference.py
-BERLIN = ZoneInfo("Europe/Berlin")  # the service hours' zone (data/catalogue/handoff.yml)
 
 
 def talk(stack: Stack, sender: str, message: str) -> tuple[str, list[dict[str, Any]]]:
@@ -214,24 +210,6 @@ def test_status_only_for_the_citizen_who_filed(stack: Stack) -> None:
 def test_faq_answers_with_its_source(stack: Stack) -> None:
     said = conversation(stack, ["wie hoch ist die hundesteuer"])
     assert "60 €" in said[0] and "Quelle: https://" in said[0]
-
-
-@pytest.fixture
-def moment(stack: Stack) -> Iterator[Callable[[datetime], None]]:
-    """Sets the time of the whole running system (the action server reads the stack's clock
-    file); the real time comes back after the test."""
-    path = Path(stack.env[clock.FILE_SETTING])
-    yield lambda instant: clock.set_time(path, instant)
-    clock.real_time(path)
-
-
-def next_weekday(weekday: int, hour: int) -> datetime:
-    """The next such weekday (0 = Monday) at `hour` in the city, at least a day ahead, so that
-    the portal's dates stay near the real ones."""
-    day = datetime.now(BERLIN).date() + timedelta(days=1)
-    while day.weekday() != weekday:
-        day += timedelta(days=1)
-    return datetime.combine(day, time(hour), tzinfo=BERLIN)
 
 
 def test_person_within_service_hours_gets_a_call_back(

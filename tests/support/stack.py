@@ -10,9 +10,11 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -22,6 +24,17 @@ from bot.training import model_path
 from devtools.processes import start_serving, stop, wait_served
 
 READY_TIMEOUT = 420.0
+CITY_ZONE = ZoneInfo("Europe/Berlin")  # the service hours' zone (data/catalogue/handoff.yml)
+
+
+def next_weekday(weekday: int, hour: int) -> datetime:
+    """The next such weekday (0 = Monday) at `hour` in the city, at least a day ahead, so that
+    the portal's dates stay near the real ones. For the `moment` fixture (tests/e2e/conftest.py):
+    what a test says at a given hour must not depend on when the suite runs."""
+    day = datetime.now(CITY_ZONE).date() + timedelta(days=1)
+    while day.weekday() != weekday:
+        day += timedelta(days=1)
+    return datetime.combine(day, time(hour), tzinfo=CITY_ZONE)
 
 
 @dataclass

@@ -9,13 +9,6 @@ from __future__ import annotations
 import logging
 import sys
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
-
-from portal import context, signing
-from portal.app import create_app
-from portal.settings import Settings, SettingsError
-
 
 def main() -> int:
     if sys.argv[1:2] == ["collections"]:
@@ -28,6 +21,20 @@ def main() -> int:
 
         logging.basicConfig(level=logging.WARNING)
         return retention_cli.main(sys.argv[2:])
+    return serve()
+
+
+def serve() -> int:
+    # Imported here, not at the top: the scheduled commands above need neither the web app nor
+    # SAML and pyHanko, whose import alone takes seconds (they run every day, and in the tests
+    # dozens of times).
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from portal import context, signing
+    from portal.app import create_app
+    from portal.settings import Settings, SettingsError
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
         settings = Settings.from_env()

@@ -6,7 +6,8 @@ Starting a portal takes seconds, so the modules share it; each test uses its own
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -27,9 +28,26 @@ def db_kind(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-def portal(
-    db_kind: str, sink: MailSink, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[PortalProcess]:
-    folder: Path = tmp_path_factory.mktemp(f"portal-{db_kind}")
-    with database(db_kind, folder) as url, portal_process(url, folder / "var", sink.port) as run:
-        yield run
+def portals(
+    sink: MailSink, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[[str], PortalProcess]]:
+    """The portal of a database kind, started on its first use and kept until the session ends.
+
+    Not a session fixture parametrised by the kind: pytest stops such a fixture whenever the
+    next test wants the other kind and starts it again later (six starts per kind in one run)."""
+    running: dict[str, PortalProcess] = {}
+    with ExitStack() as stack:
+
+        def portal_of(kind: str) -> PortalProcess:
+            if kind not in running:
+                folder: Path = tmp_path_factory.mktemp(f"portal-{kind}")
+                url = stack.enter_context(database(kind, folder))
+                running[kind] = stack.enter_context(portal_process(url, folder / "var", sink.port))
+            return running[kind]
+
+        yield portal_of
+
+
+@pytest.fixture
+def portal(db_kind: str, portals: Callable[[str], PortalProcess]) -> PortalProcess:
+    return portals(db_kind)

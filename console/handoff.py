@@ -13,6 +13,7 @@ from urllib.parse import quote
 import httpx
 
 from bot.rasa_auth import bearer
+from bot.web import tls_context
 
 TIMEOUT = httpx.Timeout(15.0, connect=3.0)
 BACK_ACTION = "utter_what_else"
@@ -40,7 +41,9 @@ class RasaClient:
 
     async def _post(self, url: str, body: Any, **params: str) -> None:
         try:
-            async with httpx.AsyncClient(timeout=TIMEOUT, transport=self.transport) as client:
+            async with httpx.AsyncClient(
+                timeout=TIMEOUT, verify=tls_context(), transport=self.transport
+            ) as client:
                 response = await client.post(
                     url, json=body, params=params, headers=bearer(self.jwt_secret, "console")
                 )

@@ -25,6 +25,8 @@ from typing import Any, TypeVar
 
 import httpx
 
+from bot.web import tls_context
+
 TIMEOUT = httpx.Timeout(3.0)
 UNREACHABLE = "Portal nicht erreichbar – diese Angaben fehlen gerade. / Portal unreachable."
 Shown = TypeVar("Shown")
@@ -152,6 +154,7 @@ class PortalReader:
             base_url=self.base_url,
             headers={"Authorization": f"Bearer {self.token}"},
             timeout=TIMEOUT,
+            verify=tls_context(),
             transport=self.transport,
         ) as client:
             answers = await asyncio.gather(

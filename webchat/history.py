@@ -14,6 +14,7 @@ from urllib.parse import quote
 import httpx
 
 from bot.rasa_auth import bearer
+from bot.web import tls_context
 
 TIMEOUT = httpx.Timeout(10.0, connect=2.0)
 
@@ -59,7 +60,9 @@ async def bot_messages(
     header: no token in the URL.
     """
     try:
-        async with httpx.AsyncClient(timeout=TIMEOUT, transport=transport) as client:
+        async with httpx.AsyncClient(
+            timeout=TIMEOUT, verify=tls_context(), transport=transport
+        ) as client:
             response = await client.get(
                 f"{rasa_url.rstrip('/')}/conversations/{quote(session, safe=':')}/tracker",
                 params={"include_events": "ALL"},

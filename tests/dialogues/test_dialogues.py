@@ -17,10 +17,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import yaml
 
+from tests.support import localhttp
 from tests.support.idp import (
     link_buttons,
     revoke_active_mandates,
@@ -110,7 +110,7 @@ def judge(
     said: list[str],
     before: dict[str, set[str]],
 ) -> list[str]:
-    tracker = httpx.get(
+    tracker = localhttp.get(
         f"{stack.url('RASA_PORT')}/conversations/{sender}/tracker",
         params={"token": stack.env["RASA_AUTH_TOKEN"]},
         timeout=30,
@@ -133,7 +133,7 @@ def judge(
         if not references:
             problems.append("no reference told")
         else:
-            found = httpx.get(
+            found = localhttp.get(
                 f"{portal}/api/v1/service-requests/{references[-1]}", headers=headers, timeout=30
             )
             kind = found.json().get("type") if found.status_code == 200 else found.status_code

@@ -18,6 +18,7 @@ from bot.channels.messaging import SenderRateLimit
 from bot.health import services
 from bot.rasa_auth import bearer
 from console.handoff import RasaClient
+from tests.support import localhttp
 from tests.support.stack import Stack
 from tests.support.webchat import run
 from webchat.history import bot_messages
@@ -30,7 +31,9 @@ TWO_MB = b"x" * (2 * 1024 * 1024)
 
 def rest(stack: Stack, body: object, client: str | None = None) -> httpx.Response:
     headers = {"X-Forwarded-For": client} if client else {}
-    return httpx.post(f"{stack.url('RASA_PORT')}{WEBHOOK}", json=body, headers=headers, timeout=60)
+    return localhttp.post(
+        f"{stack.url('RASA_PORT')}{WEBHOOK}", json=body, headers=headers, timeout=60
+    )
 
 
 def test_a_flood_from_one_address_is_refused_before_the_assistant(stack: Stack) -> None:
@@ -58,7 +61,7 @@ def test_a_flood_from_one_sender_is_refused_beyond_its_burst(stack: Stack) -> No
     url = f"{stack.url('RASA_PORT')}{WEBHOOK}"
 
     async def burst() -> list[httpx.Response]:
-        async with httpx.AsyncClient(timeout=120) as client:
+        async with localhttp.AsyncClient(timeout=120) as client:
             tasks = []
             for number in range(50):
                 message = {"sender": who, "message": f"hallo {number}"}
@@ -91,7 +94,7 @@ def test_a_flood_from_one_sender_is_refused_beyond_its_burst(stack: Stack) -> No
 def test_two_megabytes_to_any_route_of_rasa_are_refused(
     stack: Stack, method: str, path: str
 ) -> None:
-    answer = httpx.request(
+    answer = localhttp.request(
         method,
         f"{stack.url('RASA_PORT')}{path}",
         content=TWO_MB,
@@ -106,17 +109,19 @@ def test_the_api_takes_a_jwt_in_the_header_and_no_token_in_the_url(stack: Stack)
     stack.say(who, "Hallo")
     url = f"{stack.url('RASA_PORT')}/conversations/{who}/tracker"
     secret = stack.env["RASA_JWT_SECRET"]
-    assert httpx.get(url, headers=bearer(secret), timeout=10).status_code == 200
+    assert localhttp.get(url, headers=bearer(secret), timeout=10).status_code == 200
     # Scoped to one conversation: that one only.
-    assert httpx.get(url, headers=bearer(secret, conversation=who), timeout=10).status_code == 200
+    assert (
+        localhttp.get(url, headers=bearer(secret, conversation=who), timeout=10).status_code == 200
+    )
     scoped = bearer(secret, conversation="someone-else")
-    assert httpx.get(url, headers=scoped, timeout=10).status_code == 403
+    assert localhttp.get(url, headers=scoped, timeout=10).status_code == 403
     # Wrongly signed, expired, or none at all.
     wrong = bearer(secrets.token_urlsafe(32))
     expired = bearer(secret, now=time.time() - 3600)
     unsigned = jwt.encode({"user": {"username": "x", "role": "admin"}}, "", algorithm="none")
     for headers in (wrong, expired, {"Authorization": f"Bearer {unsigned}"}, {}):
-        assert httpx.get(url, headers=headers, timeout=10).status_code == 401
+        assert localhttp.get(url, headers=headers, timeout=10).status_code == 401
 
 
 class Recording(httpx.AsyncBaseTransport):

@@ -10,9 +10,9 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-import httpx
 import pytest
 
+from tests.support import localhttp
 from tests.support.stack import Stack, next_weekday
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -28,7 +28,7 @@ def all_text(replies: list[dict[str, object]]) -> str:
 
 def test_every_service_answers_its_health_check(stack: Stack) -> None:
     for port in ("PORTAL_PORT", "ACTIONS_PORT", "WEBCHAT_PORT", "CONSOLE_PORT"):
-        assert httpx.get(f"{stack.url(port)}/health", timeout=5).status_code == 200
+        assert localhttp.get(f"{stack.url(port)}/health", timeout=5).status_code == 200
 
 
 def test_german_by_default_and_english_on_request(stack: Stack) -> None:
@@ -76,9 +76,9 @@ def test_tracker_needs_the_token(stack: Stack) -> None:
     who = sender("core")
     stack.say(who, "hallo")
     url = f"{stack.url('RASA_PORT')}/conversations/{who}/tracker"
-    assert httpx.get(url, timeout=10).status_code == 401
-    assert httpx.get(url, params={"token": "wrong"}, timeout=10).status_code == 401
-    tracker = httpx.get(url, params={"token": stack.env["RASA_AUTH_TOKEN"]}, timeout=10)
+    assert localhttp.get(url, timeout=10).status_code == 401
+    assert localhttp.get(url, params={"token": "wrong"}, timeout=10).status_code == 401
+    tracker = localhttp.get(url, params={"token": stack.env["RASA_AUTH_TOKEN"]}, timeout=10)
     assert tracker.status_code == 200
     assert tracker.json()["sender_id"] == who
 
@@ -86,7 +86,7 @@ def test_tracker_needs_the_token(stack: Stack) -> None:
 def test_an_iban_typed_anywhere_is_masked_at_rest(stack: Stack) -> None:
     who = sender("core-iban")
     stack.say(who, "meine iban ist DE89 3704 0044 0532 0130 00, schreib sie dir auf")
-    tracker = httpx.get(
+    tracker = localhttp.get(
         f"{stack.url('RASA_PORT')}/conversations/{who}/tracker",
         params={"token": stack.env["RASA_AUTH_TOKEN"]},
         timeout=10,
@@ -119,7 +119,7 @@ def test_an_iban_typed_anywhere_is_masked_at_rest(stack: Stack) -> None:
     ids=["empty", "blank", "10k", "binary", "emoji", "html", "sql", "sql2"],
 )
 def test_bad_input_gets_an_answer_not_an_error(stack: Stack, message: str) -> None:
-    response = httpx.post(
+    response = localhttp.post(
         f"{stack.url('RASA_PORT')}/webhooks/rest/webhook",
         json={"sender": sender("bad"), "message": message},
         timeout=60,
@@ -135,7 +135,7 @@ def test_bad_input_gets_an_answer_not_an_error(stack: Stack, message: str) -> No
     ids=["broken", "binary", "truncated", "array", "null"],
 )
 def test_malformed_json_gets_400(stack: Stack, body: bytes) -> None:
-    response = httpx.post(
+    response = localhttp.post(
         f"{stack.url('RASA_PORT')}/webhooks/rest/webhook",
         content=body,
         headers={"Content-Type": "application/json"},
@@ -147,16 +147,16 @@ def test_malformed_json_gets_400(stack: Stack, body: bytes) -> None:
 
 def test_web_chat_page_serves_the_widget_and_the_privacy_notice(stack: Stack) -> None:
     # The conversation itself runs over socket.io: tests/e2e/browser drives it in Chromium.
-    page = httpx.get(stack.url("WEBCHAT_PORT"), timeout=10)
+    page = localhttp.get(stack.url("WEBCHAT_PORT"), timeout=10)
     assert page.status_code == 200 and "Content-Security-Policy" in page.headers
     assert '<script src="/static/widget.js"' in page.text
-    widget = httpx.get(f"{stack.url('WEBCHAT_PORT')}/static/widget.js", timeout=10)
+    widget = localhttp.get(f"{stack.url('WEBCHAT_PORT')}/static/widget.js", timeout=10)
     assert widget.status_code == 200 and "user_uttered" in widget.text
-    privacy = httpx.get(f"{stack.url('WEBCHAT_PORT')}/datenschutz", timeout=10)
+    privacy = localhttp.get(f"{stack.url('WEBCHAT_PORT')}/datenschutz", timeout=10)
     assert "IBANs werden nie im Klartext gespeichert" in privacy.text
 
 
 def test_console_shows_the_login_form(stack: Stack) -> None:
-    page = httpx.get(stack.url("CONSOLE_PORT"), timeout=10)
+    page = localhttp.get(stack.url("CONSOLE_PORT"), timeout=10)
     assert page.status_code == 200
     assert 'name="username"' in page.text and 'name="password"' in page.text

@@ -7,10 +7,10 @@ like any other wrong body. The portal: tests/portal/test_portal_deep_json.py."""
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from tests.e2e.console.staff_http import Staff
+from tests.support import localhttp
 from tests.support.stack import Stack
 from webchat.app import MAX_JSON_DEPTH
 
@@ -29,14 +29,14 @@ DEEP = {
 @pytest.mark.parametrize("name", list(DEEP))
 def test_the_web_chat_refuses_deep_json_with_a_clear_400(stack: Stack, name: str) -> None:
     web = stack.url("WEBCHAT_PORT")
-    answer = httpx.post(
+    answer = localhttp.post(
         f"{web}/api/sessions/bot-messages", content=DEEP[name], headers={"Origin": web}, timeout=30
     )
     assert answer.status_code == 400, (answer.status_code, answer.text[:200])
     assert answer.json()["error"] == "json_too_deep"
     assert "verschachtelt" in answer.json()["detail"]  # German first
     # the same route with a flat body that names no session: that refusal, not this one
-    flat = httpx.post(
+    flat = localhttp.post(
         f"{web}/api/sessions/bot-messages", content=b'{"token": "x"}', headers={"Origin": web},
         timeout=30,
     )  # fmt: skip
@@ -46,7 +46,7 @@ def test_the_web_chat_refuses_deep_json_with_a_clear_400(stack: Stack, name: str
 def test_the_console_refuses_deep_json_on_its_forms(stack: Stack) -> None:
     console = stack.url("CONSOLE_PORT")
     json_type = {"Content-Type": "application/json"}
-    login = httpx.post(f"{console}/login", content=DEEP["lists"], headers=json_type, timeout=30)
+    login = localhttp.post(f"{console}/login", content=DEEP["lists"], headers=json_type, timeout=30)
     assert 400 <= login.status_code < 500, (login.status_code, login.text[:200])
     assert "console_session" not in login.headers.get("set-cookie", "")
     admin = Staff.sign_in(

@@ -21,6 +21,7 @@ import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 
+from tests.support import localhttp
 from tests.support.stack import Stack
 from tests.support.webchat import issue, open_session, run
 
@@ -87,13 +88,13 @@ def entry_points(stack: Stack) -> dict[str, Callable[[bytes], httpx.Response]]:
     json_type = {"Content-Type": "application/json"}
 
     def rest(raw: bytes) -> httpx.Response:
-        return httpx.post(
+        return localhttp.post(
             f"{rasa}/webhooks/rest/webhook", content=raw, headers=json_type, timeout=60
         )
 
     def telegram(raw: bytes) -> httpx.Response:
         secret = {"X-Telegram-Bot-Api-Secret-Token": stack.env["TELEGRAM_WEBHOOK_SECRET"]}
-        return httpx.post(
+        return localhttp.post(
             f"{rasa}/webhooks/telegram/webhook",
             content=raw,
             headers={**json_type, **secret},
@@ -102,7 +103,7 @@ def entry_points(stack: Stack) -> dict[str, Callable[[bytes], httpx.Response]]:
 
     def whatsapp(raw: bytes) -> httpx.Response:
         signed = {"X-Hub-Signature-256": whatsapp_signature(stack, raw)}
-        return httpx.post(
+        return localhttp.post(
             f"{rasa}/webhooks/whatsapp/webhook",
             content=raw,
             headers={**json_type, **signed},
@@ -110,10 +111,12 @@ def entry_points(stack: Stack) -> dict[str, Callable[[bytes], httpx.Response]]:
         )
 
     def sessions(raw: bytes) -> httpx.Response:
-        return httpx.post(f"{web}/api/sessions", content=raw, headers={"Origin": web}, timeout=30)
+        return localhttp.post(
+            f"{web}/api/sessions", content=raw, headers={"Origin": web}, timeout=30
+        )
 
     def missed_replies(raw: bytes) -> httpx.Response:
-        return httpx.post(
+        return localhttp.post(
             f"{web}/api/sessions/bot-messages", content=raw, headers={"Origin": web}, timeout=30
         )
 
@@ -157,7 +160,7 @@ def test_a_flood_of_bad_bodies_gets_no_5xx(stack: Stack, entry: str) -> None:
 def test_hostile_text_in_a_well_formed_message_is_only_text(stack: Stack) -> None:
     # A citizen may write anything: it is answered, and stored as the text it was.
     sender = f"corpus-{uuid.uuid4().hex[:8]}"
-    answer = httpx.post(
+    answer = localhttp.post(
         f"{stack.url('RASA_PORT')}/webhooks/rest/webhook",
         json={"sender": sender, "message": HOSTILE},
         timeout=60,
@@ -190,4 +193,4 @@ def test_the_socket_io_relay_closes_on_the_corpus_and_stores_nothing(stack: Stac
         for frame in frames:
             assert run(close_code(frame)) in (1008, 1009), str(frame)[:80]
     assert stack.user_texts(session.session) == []
-    assert httpx.get(f"{base}/health", timeout=10).status_code == 200
+    assert localhttp.get(f"{base}/health", timeout=10).status_code == 200

@@ -22,6 +22,7 @@ from console.pseudonym import Pseudonyms
 from rules import iban
 from tests.e2e.console.staff_http import Staff
 from tests.e2e.test_payment import code_for
+from tests.support import localhttp
 from tests.support.idp import revoke_active_mandates
 from tests.support.stack import Stack
 
@@ -81,7 +82,7 @@ def texts(stack: Stack, sender: str, message: str) -> str:
 
 
 def rasa(stack: Stack) -> httpx.Client:
-    return httpx.Client(
+    return localhttp.Client(
         base_url=stack.url("RASA_PORT"),
         headers=bearer(stack.env["RASA_JWT_SECRET"], "tests"),
         timeout=30,

@@ -12,6 +12,7 @@ from rasa.core.channels.channel import register
 from sanic import Sanic
 
 from bot.channels.rest import ValidatingRestInput
+from tests.support import localhttp
 from tests.support.stack import Stack
 
 WEBHOOK = "/webhooks/rest/webhook"
@@ -31,11 +32,11 @@ def routes_of_the_rest_channel() -> list[str]:
 
 
 def post(stack: Stack, body: dict[str, Any]) -> httpx.Response:
-    return httpx.post(f"{stack.url('RASA_PORT')}{WEBHOOK}", json=body, timeout=60)
+    return localhttp.post(f"{stack.url('RASA_PORT')}{WEBHOOK}", json=body, timeout=60)
 
 
 def user_events(stack: Stack, sender: str) -> list[dict[str, Any]]:
-    tracker = httpx.get(
+    tracker = localhttp.get(
         f"{stack.url('RASA_PORT')}/conversations/{sender}/tracker",
         params={"token": stack.env["RASA_AUTH_TOKEN"]},
         timeout=30,

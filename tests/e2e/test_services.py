@@ -10,9 +10,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
 
+from tests.support import localhttp
 from tests.support.idp import link_buttons, said_after_login, sign_in, tracker_events
 from tests.support.stack import Stack, next_weekday
 
@@ -59,7 +59,7 @@ def log_in(stack: Stack, sender: str, buttons: list[dict[str, Any]], username: s
 
 
 def portal_request(stack: Stack, reference: str) -> dict[str, Any]:
-    response = httpx.get(
+    response = localhttp.get(
         f"{stack.url('PORTAL_PORT')}/api/v1/service-requests/{reference}",
         headers={"Authorization": f"Bearer {stack.env['PORTAL_API_TOKEN']}"},
         timeout=10,
@@ -237,7 +237,7 @@ def test_person_outside_service_hours_gets_the_next_opening_and_115(
     text, _ = talk(stack, sender, "ich möchte mit einem menschen sprechen")
     assert f"wieder da am Montag, {monday:%d.%m.%Y}, 08:00 Uhr" in text, text
     assert "115" in text
-    state = httpx.get(
+    state = localhttp.get(
         f"{stack.url('RASA_PORT')}/conversations/{sender}/tracker",
         params={"token": stack.env["RASA_AUTH_TOKEN"]},
         timeout=30,

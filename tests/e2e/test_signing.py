@@ -25,6 +25,7 @@ import pytest
 
 import clock
 from actions.services.submit import payload
+from tests.support import localhttp
 from tests.support.idp import (
     link_buttons,
     login,
@@ -194,7 +195,7 @@ def test_an_expired_link_signs_nothing(stack: Stack, portal: httpx.Client) -> No
     clock_file = Path(stack.env[clock.FILE_SETTING])
     clock.set_time(clock_file, dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=60))
     try:
-        page = httpx.post(acs, data=fields, timeout=30)
+        page = localhttp.post(acs, data=fields, timeout=30)
         assert page.status_code >= 400 and "abgelaufen" in page.text, page.text
         # the portal tells the chat on its clock, an hour on: time stays there meanwhile
         said = citizen.after_login(known)
@@ -202,7 +203,7 @@ def test_an_expired_link_signs_nothing(stack: Stack, portal: httpx.Client) -> No
         clock.real_time(clock_file)
     assert "Der Link ist abgelaufen" in said and "nichts unterschrieben" in said
     assert status(portal, new_mandate(portal, "4100.2026.0006", before)) == "pending_signature"
-    assert httpx.get(link, timeout=30).status_code == 409  # the link worked once
+    assert localhttp.get(link, timeout=30).status_code == 409  # the link worked once
 
 
 def test_revocation_needs_the_login_of_the_holder(stack: Stack, portal: httpx.Client) -> None:

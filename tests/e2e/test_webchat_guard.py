@@ -21,6 +21,7 @@ from bot.channels.limits import RATE_LIMITED
 from bot.settings import ROOT
 from bot.webchat_session import new_session, sign
 from devtools.processes import free_port, stop
+from tests.support import localhttp
 from tests.support.stack import Stack
 from tests.support.waiting import wait_until
 from tests.support.webchat import (
@@ -108,7 +109,7 @@ def test_rasas_own_socket_io_refuses_unsigned_sessions_too(stack: Stack) -> None
 def test_a_rest_caller_cannot_claim_a_web_chat_session(stack: Stack) -> None:
     session = issue(webchat(stack))
     for sender in (session.session, session.token):
-        answer = httpx.post(
+        answer = localhttp.post(
             f"{stack.url('RASA_PORT')}/webhooks/rest/webhook",
             json={"sender": sender, "message": "Ich möchte meine Rechnung bezahlen"},
             timeout=30,
@@ -145,13 +146,13 @@ def test_a_page_not_on_the_allowlist_gets_no_socket_and_no_session(
 
     assert run(attempt()) == 403
     if origin is not None:
-        answer = httpx.post(f"{webchat(stack)}/api/sessions", headers={"Origin": origin})
+        answer = localhttp.post(f"{webchat(stack)}/api/sessions", headers={"Origin": origin})
         assert answer.status_code == 403
         assert "Access-Control-Allow-Origin" not in answer.headers
 
 
 def test_the_allowed_origin_may_read_the_answers(stack: Stack) -> None:
-    answer = httpx.post(f"{webchat(stack)}/api/sessions", headers={"Origin": webchat(stack)})
+    answer = localhttp.post(f"{webchat(stack)}/api/sessions", headers={"Origin": webchat(stack)})
     assert answer.status_code == 201
     assert answer.headers["Access-Control-Allow-Origin"] == webchat(stack)
 
@@ -242,7 +243,7 @@ def test_a_flood_from_one_address_gets_a_notice_and_stops_at_the_relay(stack: St
 
     assert run(write()) == [RATE_LIMITED]
     # Issuing sessions from that address is limited as well, with the same bilingual notice.
-    over = httpx.post(
+    over = localhttp.post(
         f"{webchat(stack)}/api/sessions",
         headers={"Origin": webchat(stack), "X-Forwarded-For": client},
         timeout=10,
@@ -262,12 +263,12 @@ def test_missed_replies_need_the_signed_token(stack: Stack) -> None:
 
     run(talk())
     url = f"{webchat(stack)}/api/sessions/bot-messages"
-    good = httpx.post(url, content=f'{{"token": "{session.token}"}}', timeout=30)
+    good = localhttp.post(url, content=f'{{"token": "{session.token}"}}', timeout=30)
     assert good.status_code == 200 and good.json()["messages"]
     for token in (session.session, sign("x" * 32, session.session), "", None):
-        assert httpx.post(url, json={"token": token}, timeout=30).status_code == 404
+        assert localhttp.post(url, json={"token": token}, timeout=30).status_code == 404
     assert (
-        httpx.get(f"{webchat(stack)}/api/sessions/{session.session}/bot-messages").status_code
+        localhttp.get(f"{webchat(stack)}/api/sessions/{session.session}/bot-messages").status_code
         == 404
     )
 
@@ -298,7 +299,7 @@ def own_relay(stack: Stack, tmp_path: Path) -> Iterator[str]:
     def up() -> bool:
         assert process.poll() is None, (tmp_path / "webchat.log").read_text()
         try:
-            return httpx.get(f"{base}/health", timeout=2).status_code == 200
+            return localhttp.get(f"{base}/health", timeout=2).status_code == 200
         except httpx.HTTPError:
             return False
 
@@ -324,7 +325,7 @@ def test_the_relay_holds_at_most_its_connections_in_all(own_relay: str) -> None:
 def test_forwarded_for_from_an_untrusted_peer_is_ignored(own_relay: str) -> None:
     # Loopback is no trusted proxy here: every request counts for 127.0.0.1, whatever it claims.
     statuses = [
-        httpx.post(
+        localhttp.post(
             f"{own_relay}/api/sessions",
             headers={"Origin": own_relay, "X-Forwarded-For": f"192.0.2.{n}"},
             timeout=10,

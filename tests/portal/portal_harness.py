@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 
 from devtools.processes import free_port
-from tests.support import services
+from tests.support import localhttp, services
 from tests.support.mail import MailFolder
 from tests.support.waiting import wait_until
 
@@ -111,7 +111,7 @@ class PortalProcess:
 
     def client(self, token: str | None = TOKEN) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        client = httpx.Client(base_url=self.url, headers=headers, timeout=30)
+        client = localhttp.Client(base_url=self.url, headers=headers, timeout=30)
         self.clients.append(client)
         return client
 
@@ -158,7 +158,7 @@ def portal_process(
 
 def _healthy(running: PortalProcess) -> bool:
     try:
-        return httpx.get(running.url + "/health", timeout=2).status_code == 200
+        return localhttp.get(running.url + "/health", timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
 

@@ -21,6 +21,7 @@ from portal_harness import TOKEN, MailSink, PortalProcess, portal_process
 from portal.app import create_app
 from portal.settings import Settings
 from portal.storage.tables import metadata
+from tests.support import localhttp
 
 pytestmark = pytest.mark.integration  # starts the real portal process
 
@@ -108,7 +109,7 @@ def test_bad_input_on_every_route_is_refused_and_nothing_is_stored(
     own_portal: PortalProcess,
 ) -> None:
     before = row_counts(own_portal)
-    with httpx.Client(base_url=own_portal.url, timeout=30) as client:
+    with localhttp.Client(base_url=own_portal.url, timeout=30) as client:
         for method, path in ROUTES:
             for token in (TOKEN, "wrong-token"):
                 headers = {
@@ -148,7 +149,7 @@ def test_bad_input_on_every_route_is_refused_and_nothing_is_stored(
 
 
 def test_hostile_client_headers_are_refused(own_portal: PortalProcess) -> None:
-    with httpx.Client(base_url=own_portal.url, timeout=30) as client:
+    with localhttp.Client(base_url=own_portal.url, timeout=30) as client:
         for value in ("%00", "%ff", "a" * 5000, "%3Cscript%3E" * 50, SQL.replace(" ", "%20")):
             response = client.post(
                 "/api/v1/invoices/lookup",

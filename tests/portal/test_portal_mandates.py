@@ -22,6 +22,8 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from test_portal_api import assert_problem
 
+from tests.support import localhttp
+
 pytestmark = pytest.mark.integration  # starts the real portal process
 
 IBAN_DIGITS = "370400440532013000"
@@ -406,7 +408,7 @@ def test_the_citizens_document_link_needs_no_token_and_cannot_be_guessed(
 ) -> None:
     _body, signed = create_and_sign(portal, sink, kassenzeichen="4100.2026.0006", amount="312.00")
     link = signed["document_url"]
-    opened = httpx.get(link, timeout=10)  # no Authorization header, as in a citizen's browser
+    opened = localhttp.get(link, timeout=10)  # no Authorization header, as in a citizen's browser
     assert opened.status_code == 200
     assert opened.headers["content-type"] == "application/pdf"
     assert opened.content.startswith(b"%PDF")
@@ -414,4 +416,4 @@ def test_the_citizens_document_link_needs_no_token_and_cannot_be_guessed(
     forged = base + "/" + ("0" * 32) + ".pdf"
     other_id = link.replace(signed["id"], "f" * 32)
     for wrong in (forged, other_id, base + "/" + name.removesuffix(".pdf"), base):
-        assert_problem(httpx.get(wrong, timeout=10), 404)
+        assert_problem(localhttp.get(wrong, timeout=10), 404)

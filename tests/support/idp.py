@@ -27,6 +27,7 @@ import yaml
 
 from bot.rasa_auth import bearer
 from portal.signing import names_match
+from tests.support import localhttp
 from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,7 +101,7 @@ def login(
 ) -> tuple[str, dict[str, str]]:
     """Open the signing link, post to the IdP, log in (or cancel); return the ACS address and
     the fields the IdP's page would post there (SAMLResponse, RelayState)."""
-    with httpx.Client(timeout=TIMEOUT) as browser:
+    with localhttp.Client(timeout=TIMEOUT) as browser:
         page = browser.get(link)
         assert page.status_code == 200, page.text
         idp_sso, fields = form_fields(page.text)
@@ -120,7 +121,7 @@ def sign_in(link: str, username: str, action: str = "login") -> httpx.Response:
     button with `action="cancel"`), back to the portal's ACS; returns the ACS's page."""
     password = identity(username).password if action == "login" else ""
     acs, fields = login(link, username if action == "login" else "", password, action)
-    return httpx.post(acs, data=fields, timeout=TIMEOUT)
+    return localhttp.post(acs, data=fields, timeout=TIMEOUT)
 
 
 # ---------------------------------------------------------------- the IdP as a process
@@ -140,7 +141,7 @@ class IdpProcess:
 
 def _up(url: str) -> bool:
     try:
-        return httpx.get(f"{url}/health", timeout=2).status_code == 200
+        return localhttp.get(f"{url}/health", timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
 
@@ -192,7 +193,7 @@ def link_buttons(replies: Sequence[dict[str, Any]]) -> list[str]:
 def tracker_events(rasa_url: str, jwt_secret: str, sender: str) -> list[dict[str, Any]]:
     """The conversation's events from Rasa's HTTP API, asked with a JWT in the header
     (`RASA_JWT_SECRET`, bot/rasa_auth.py), never a token in the URL."""
-    answer = httpx.get(
+    answer = localhttp.get(
         f"{rasa_url}/conversations/{quote(sender, safe=':')}/tracker",
         headers=bearer(jwt_secret, "tests"),
         timeout=TIMEOUT,

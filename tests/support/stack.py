@@ -22,6 +22,7 @@ from bot.rasa_auth import bearer
 from bot.settings import Settings
 from bot.training import model_path
 from devtools.processes import start_serving, stop, wait_served
+from tests.support import localhttp
 
 READY_TIMEOUT = 420.0
 CITY_ZONE = ZoneInfo("Europe/Berlin")  # the service hours' zone (data/catalogue/handoff.yml)
@@ -53,7 +54,7 @@ class Stack:
 
     def say(self, sender: str, message: str, timeout: float = 60.0) -> list[dict[str, object]]:
         """Sends one message through the REST channel; returns the bot's messages."""
-        response = httpx.post(
+        response = localhttp.post(
             f"{self.url('RASA_PORT')}/webhooks/rest/webhook",
             json={"sender": sender, "message": message},
             timeout=timeout,
@@ -65,7 +66,7 @@ class Stack:
     def tracker(self, sender: str) -> dict[str, Any]:
         """The conversation as Rasa's HTTP API gives it, asked with a JWT in the header (as
         every caller in the repository asks, bot/rasa_auth.py), never a token in the URL."""
-        response = httpx.get(
+        response = localhttp.get(
             f"{self.url('RASA_PORT')}/conversations/{quote(sender, safe=':')}/tracker",
             headers=bearer(self.env["RASA_JWT_SECRET"], "tests"),
             timeout=30,
@@ -81,7 +82,7 @@ class Stack:
 
     def portal_client(self) -> httpx.Client:
         """The stack's portal API with its token (the action server's view of it)."""
-        return httpx.Client(
+        return localhttp.Client(
             base_url=self.env["PORTAL_URL"],
             headers={"Authorization": f"Bearer {self.env['PORTAL_API_TOKEN']}"},
             timeout=30.0,

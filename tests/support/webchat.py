@@ -10,8 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import httpx
 from websockets.client import WebSocketClientProtocol, connect
+
+from tests.support import localhttp
 
 TIMEOUT = 90.0
 T = TypeVar("T")
@@ -33,7 +34,7 @@ def issue(base: str, origin: str | None = None, forwarded_for: str | None = None
     headers = {"Origin": origin or base}
     if forwarded_for:
         headers["X-Forwarded-For"] = forwarded_for
-    answer = httpx.post(f"{base}/api/sessions", headers=headers, timeout=10)
+    answer = localhttp.post(f"{base}/api/sessions", headers=headers, timeout=10)
     answer.raise_for_status()
     body = answer.json()
     return Session(body["session"], body["token"])

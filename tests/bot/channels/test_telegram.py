@@ -33,6 +33,7 @@ from devtools.processes import free_port
 from tests.conftest import Platforms
 from tests.e2e.test_payment import code_for
 from tests.e2e.test_services import REFERENCE
+from tests.support import localhttp
 from tests.support.platforms import Call, FakePlatform, running_fake, telegram_answer
 from tests.support.stack import Stack
 
@@ -96,7 +97,7 @@ class Harness:
         await server.startup()
         self.url = f"http://127.0.0.1:{port}/webhooks/telegram/webhook"
         try:
-            async with httpx.AsyncClient(timeout=30) as client:
+            async with localhttp.AsyncClient(timeout=30) as client:
                 yield client
         finally:
             server.close()
@@ -447,7 +448,7 @@ class Chat:
 
     def post(self, update: dict[str, Any], headers: dict[str, str] | None = None) -> httpx.Response:
         sent = {SECRET_HEADER: self.secret} if headers is None else headers
-        return httpx.post(self.url, json=update, headers=sent, timeout=120)
+        return localhttp.post(self.url, json=update, headers=sent, timeout=120)
 
     def replies(self) -> list[Call]:
         return sent_to(self.fake.answered("/sendMessage"), self.chat_id)
@@ -487,7 +488,7 @@ class Chat:
 
     def user_texts(self) -> list[str]:
         """What the assistant's tracker holds as this citizen's messages."""
-        response = httpx.get(
+        response = localhttp.get(
             f"{self.stack.url('RASA_PORT')}/conversations/{self.sender}/tracker",
             params={"token": self.stack.env["RASA_AUTH_TOKEN"]},
             timeout=30,
@@ -563,7 +564,7 @@ def test_other_updates_are_survived(stack: Stack, platforms: Platforms) -> None:
         answer = chat.post(update)
         assert answer.status_code == 200, answer.text
     for broken in (b"{kein json", b"[]", b'{"update_id": 1, "message": "x"}'):
-        answer = httpx.post(
+        answer = localhttp.post(
             chat.url, content=broken, headers={SECRET_HEADER: chat.secret}, timeout=30
         )
         assert answer.status_code == 400 and "Traceback" not in answer.text
@@ -585,7 +586,7 @@ def test_a_shared_location_reports_an_issue(stack: Stack, platforms: Platforms) 
     done = chat.text("überall liegen Glasscherben auf dem Gehweg")
     assert "50.80970, 8.77000" in chat.user_texts()
     [reference] = REFERENCE.findall(done)
-    found = httpx.get(
+    found = localhttp.get(
         f"{stack.url('PORTAL_PORT')}/api/v1/service-requests/{reference}",
         headers={"Authorization": f"Bearer {stack.env['PORTAL_API_TOKEN']}"},
         timeout=10,
@@ -645,7 +646,7 @@ def test_staff_reach_the_citizen_through_telegram(stack: Stack, platforms: Platf
     chat = Chat(stack, platforms.telegram)
     chat.text("Hallo")
     before = len(chat.replies())
-    answer = httpx.post(
+    answer = localhttp.post(
         f"{stack.url('RASA_PORT')}/conversations/{chat.sender}/tracker/events",
         params={
             "token": stack.env["RASA_AUTH_TOKEN"],

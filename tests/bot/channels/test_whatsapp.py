@@ -36,6 +36,7 @@ from bot.channels.whatsapp_messages import (
 from bot.redaction import mask_ibans
 from tests.conftest import Platforms
 from tests.e2e.test_payment import LEAKS, code_for
+from tests.support import localhttp
 from tests.support.platforms import Call, FakePlatform
 from tests.support.stack import Stack
 from tests.support.waiting import wait_until
@@ -115,13 +116,13 @@ class Citizen:
             signature = sign(self.stack.env["WHATSAPP_APP_SECRET"], raw)
         if signature is not None:
             headers["X-Hub-Signature-256"] = signature
-        return httpx.post(self.webhook, content=raw, headers=headers, timeout=30)
+        return localhttp.post(self.webhook, content=raw, headers=headers, timeout=30)
 
     def calls(self) -> list[Call]:
         return [c for c in self.fake.calls if c.body.get("to") == self.wa_id and c.status == 200]
 
     def events(self) -> list[dict[str, Any]]:
-        response = httpx.get(
+        response = localhttp.get(
             f"{self.stack.url('RASA_PORT')}/conversations/{self.sender}/tracker",
             params={"token": self.stack.env["RASA_AUTH_TOKEN"]},
             timeout=30,
@@ -274,7 +275,7 @@ def test_verify_handshake(stack: Stack) -> None:
     url = f"{stack.url('RASA_PORT')}/webhooks/whatsapp/webhook"
     token = stack.env["WHATSAPP_VERIFY_TOKEN"]
     good = {"hub.mode": "subscribe", "hub.verify_token": token, "hub.challenge": "1158201444"}
-    answer = httpx.get(url, params=good, timeout=30)
+    answer = localhttp.get(url, params=good, timeout=30)
     assert answer.status_code == 200 and answer.text == "1158201444"
     assert answer.headers["content-type"].startswith("text/plain")
     for wrong in (
@@ -282,7 +283,7 @@ def test_verify_handshake(stack: Stack) -> None:
         {**good, "hub.mode": "unsubscribe"},
         {"hub.challenge": "1"},
     ):
-        refused = httpx.get(url, params=wrong, timeout=30)
+        refused = localhttp.get(url, params=wrong, timeout=30)
         assert refused.status_code == 403 and "1158201444" not in refused.text
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
-import httpx
 import pytest
 
 from devtools.bench.load import run_load
 from devtools.bench.scenarios import Invoice, citizen_conversations, open_invoices
 from devtools.bench.stats import summarize
 from devtools.bench.systems import MemorySampler
+from tests.support import localhttp
 from tests.support.stack import Stack
 from tests.support.waiting import wait_until
 
@@ -25,7 +25,7 @@ def without_active_mandate(stack: Stack, invoices: list[Invoice]) -> list[Invoic
     """
     free = []
     for invoice in invoices:
-        answer = httpx.get(
+        answer = localhttp.get(
             f"{stack.env['PORTAL_URL']}/api/v1/mandates",
             params={"kassenzeichen": invoice.kassenzeichen},
             headers={"Authorization": f"Bearer {stack.env['PORTAL_API_TOKEN']}"},

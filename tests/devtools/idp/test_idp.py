@@ -23,6 +23,7 @@ from devtools.processes import free_port
 from portal.saml import bundid, sp
 from portal.saml.keys import ensure_pair
 from tests.portal.saml.saml_harness import IdpProcess, form_fields, idp_process
+from tests.support import localhttp
 
 pytestmark = pytest.mark.integration  # starts the IdP process (and xmlsec1)
 
@@ -35,7 +36,7 @@ class Sp:
     idp: IdpProcess
 
     def config(self) -> object:
-        xml = httpx.get(f"{self.idp.url}/metadata", timeout=10).text
+        xml = localhttp.get(f"{self.idp.url}/metadata", timeout=10).text
         return sp.config(self.settings, xml)
 
 
@@ -65,7 +66,7 @@ def _request(conf: object, level: str = "high") -> sp.OutgoingRequest:
 
 
 def _login_page(known_sp: Sp, saml_request: str) -> httpx.Response:
-    return httpx.post(
+    return localhttp.post(
         f"{known_sp.idp.url}/sso", data={"SAMLRequest": saml_request, "RelayState": "r1"}
     )
 
@@ -77,7 +78,7 @@ def _answer(page: str) -> bytes:
 
 
 def test_metadata_is_served_and_signed(known_sp: Sp) -> None:
-    answer = httpx.get(f"{known_sp.idp.url}/metadata")
+    answer = localhttp.get(f"{known_sp.idp.url}/metadata")
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("application/samlmetadata+xml")
     xml = answer.text
@@ -105,7 +106,7 @@ def test_unsigned_request_is_refused(known_sp: Sp) -> None:
 def test_request_signed_by_another_key_is_refused(known_sp: Sp, tmp_path: Path) -> None:
     # the same entity id as the known SP, but not its key: a forger's request
     forger = sp.config(
-        _settings(tmp_path, "forger"), httpx.get(f"{known_sp.idp.url}/metadata").text
+        _settings(tmp_path, "forger"), localhttp.get(f"{known_sp.idp.url}/metadata").text
     )
     page = _login_page(known_sp, _request(forger).saml_request)
     assert page.status_code == 400 and "Anfrage abgelehnt" in page.text
@@ -120,7 +121,7 @@ def test_request_of_an_unknown_sp_is_refused(known_sp: Sp, tmp_path: Path) -> No
         cert_file=known_sp.settings.cert_file,
         organisation="Fremd",
     )
-    conf = sp.config(stranger, httpx.get(f"{known_sp.idp.url}/metadata").text)
+    conf = sp.config(stranger, localhttp.get(f"{known_sp.idp.url}/metadata").text)
     page = _login_page(known_sp, _request(conf).saml_request)
     assert page.status_code == 400 and 'name="password"' not in page.text
 
@@ -132,14 +133,14 @@ def test_wrong_password_answers_nothing_then_a_good_login_answers(known_sp: Sp) 
     assert page.status_code == 200 and 'name="password"' in page.text
     assert page.text.index("Benutzername") < page.text.index("User name")  # German first
     _action, hidden = form_fields(page.text)
-    wrong = httpx.post(
+    wrong = localhttp.post(
         f"{known_sp.idp.url}/login",
         data={**hidden, "username": "erika", "password": "falsch", "action": "login"},
     )
     assert wrong.status_code == 401 and "Passwort falsch" in wrong.text
     assert "SAMLResponse" not in wrong.text
     # the same login may be tried again on the page it came back with
-    right = httpx.post(
+    right = localhttp.post(
         f"{known_sp.idp.url}/login",
         data={**hidden, "username": "erika", "password": "erika-ausweis", "action": "login"},
     )
@@ -150,7 +151,7 @@ def test_wrong_password_answers_nothing_then_a_good_login_answers(known_sp: Sp) 
     assert (verified.level, verified.first(bundid.SURNAME)) == ("high", "Mustermann")
     assert verified.pseudonym == "DEV-BPK2-ERIKA-MUSTERMANN"
     # the login was answered once: the pending entry is gone
-    again = httpx.post(
+    again = localhttp.post(
         f"{known_sp.idp.url}/login",
         data={**hidden, "username": "erika", "password": "erika-ausweis", "action": "login"},
     )
@@ -161,7 +162,7 @@ def test_cancel_answers_authn_failed(known_sp: Sp) -> None:
     conf = known_sp.config()
     request = _request(conf)
     _action, hidden = form_fields(_login_page(known_sp, request.saml_request).text)
-    cancelled = httpx.post(f"{known_sp.idp.url}/login", data={**hidden, "action": "cancel"})
+    cancelled = localhttp.post(f"{known_sp.idp.url}/login", data={**hidden, "action": "cancel"})
     assert cancelled.status_code == 200
     xml = _answer(cancelled.text)
     assert b"urn:oasis:names:tc:SAML:2.0:status:AuthnFailed" in xml

@@ -10,7 +10,6 @@ import re
 import shutil
 import uuid
 
-import httpx
 import pytest
 from playwright.sync_api import expect
 
@@ -18,6 +17,7 @@ from bot.rasa_auth import bearer
 from bot.settings import ROOT
 from tests.e2e.browser.conftest import ARTIFACTS, REPLY_TIMEOUT_MS, Chat
 from tests.e2e.test_payment import IBAN, LEAKS, code_for
+from tests.support import localhttp
 from tests.support.stack import Stack
 from tests.support.webchat import Session, open_session, reply_texts, run
 
@@ -55,7 +55,7 @@ def say_from_elsewhere(chat: Chat, text: str, until: str) -> None:
 
 def user_texts(stack: Stack, sender: str) -> list[str]:
     """What Rasa's tracker holds as the citizen's messages (the proof of "sent once")."""
-    response = httpx.get(
+    response = localhttp.get(
         f"{stack.url('RASA_PORT')}/conversations/{sender}/tracker",
         headers=bearer(stack.env["RASA_JWT_SECRET"], "tests"),
         timeout=30,
@@ -163,7 +163,7 @@ def test_the_first_load_is_small_and_stays_on_the_host(chat: Chat) -> None:
     start(chat)
     assert chat.requests and not chat.foreign_requests()
     assert sum(sizes) <= FIRST_LOAD_BUDGET, f"first load {sum(sizes)} bytes"
-    csp = httpx.get(chat.base, timeout=10).headers["Content-Security-Policy"]
+    csp = localhttp.get(chat.base, timeout=10).headers["Content-Security-Policy"]
     assert "default-src 'self'" in csp and "connect-src 'self'" in csp
 
 

@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 
 from devtools.processes import free_port
+from tests.support import localhttp
 from tests.support.services import database
 from tests.support.waiting import wait_until
 
@@ -148,7 +149,7 @@ def running_console(folder: Path, env: dict[str, str], timeout: float = 60.0) ->
             if process.poll() is not None:
                 raise RuntimeError(f"console exited:\n{console.log_text()[-3000:]}")
             with contextlib.suppress(httpx.HTTPError):
-                return httpx.get(f"{url}/health", timeout=2).status_code == 200
+                return localhttp.get(f"{url}/health", timeout=2).status_code == 200
             return False
 
         try:

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from tests.support import localhttp
+
 TOKEN = re.compile(r'name="csrf" value="([^"]+)"')
 
 
@@ -63,7 +65,7 @@ class Staff:
     username: str
     session: str = ""
     csrf: str = ""
-    client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=15))
+    client: httpx.Client = field(default_factory=lambda: localhttp.Client(timeout=15))
 
     @classmethod
     def sign_in(cls, url: str, username: str, password: str) -> Staff:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 
-import httpx
 import pytest
 
 from tests.e2e.console.conftest import (
@@ -20,6 +19,7 @@ from tests.e2e.console.conftest import (
 )
 from tests.e2e.console.console_harness import ADMIN, ADMIN_PASSWORD
 from tests.e2e.console.staff_http import Staff
+from tests.support import localhttp
 
 pytestmark = [pytest.mark.integration]
 
@@ -34,7 +34,7 @@ def log_rows(admin: Staff) -> list[dict[str, str]]:
 
 def test_every_staff_action_is_in_the_access_log(staffed: Staffed) -> None:
     url = staffed.url
-    with httpx.Client(timeout=15) as client:
+    with localhttp.Client(timeout=15) as client:
         assert (
             client.post(f"{url}/login", data={"username": REVIEWER, "password": "nope"}).status_code
             == 401

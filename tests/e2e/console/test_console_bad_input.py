@@ -13,6 +13,7 @@ from console.db import engine_for
 from tests.e2e.console.conftest import REVIEWER, REVIEWER_PASSWORD, VICTIM, Staffed
 from tests.e2e.console.console_harness import ADMIN, ADMIN_PASSWORD
 from tests.e2e.console.staff_http import Staff
+from tests.support import localhttp
 
 pytestmark = [pytest.mark.integration]
 
@@ -46,7 +47,7 @@ def no_server_error(answer: httpx.Response, what: object) -> None:
 
 def test_login_form(staffed: Staffed) -> None:
     before = stored(staffed)
-    with httpx.Client(base_url=staffed.url, timeout=30) as client:
+    with localhttp.Client(base_url=staffed.url, timeout=30) as client:
         for value in VALUES:
             for field in ("username", "password", "csrf"):
                 answer = client.post(

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import httpx
 import pytest
 import yaml
 
@@ -34,6 +33,7 @@ from tests.e2e.console.console_harness import (
     session_cookie,
     session_headers,
 )
+from tests.support import localhttp
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -95,12 +95,12 @@ def test_session_id_changes_at_login(watched: Watched, seeded: Seeded) -> None:
 
 
 def login_over_http(seeded: Seeded, session_id: str) -> str:
-    form = httpx.get(f"{seeded.url}/")
+    form = localhttp.get(f"{seeded.url}/")
     token = re.search(r'name="csrf" value="([^"]+)"', form.text)
     assert token
     cookies = f"console_login_csrf={token.group(1)}; console_session={session_id}"
     data = {"csrf": token.group(1), "username": REVIEWER, "password": REVIEWER_PASSWORD}
-    answer = httpx.post(f"{seeded.url}/login", data=data, headers={"Cookie": cookies})
+    answer = localhttp.post(f"{seeded.url}/login", data=data, headers={"Cookie": cookies})
     assert answer.status_code == 302
     found = re.search(r"console_session=([^;]+)", answer.headers["set-cookie"])
     assert found
@@ -108,7 +108,7 @@ def login_over_http(seeded: Seeded, session_id: str) -> str:
 
 
 def logged_in(seeded: Seeded, session_id: str) -> bool:
-    answer = httpx.get(
+    answer = localhttp.get(
         f"{seeded.url}/conversations", headers={"Cookie": f"console_session={session_id}"}
     )
     return answer.status_code == 200
@@ -124,12 +124,12 @@ ROUTES_POST = ["/conversations/conv-payment/tags", "/conversations/conv-payment/
 
 
 def test_without_session_only_the_login_answers(seeded: Seeded) -> None:
-    assert httpx.get(f"{seeded.url}/").status_code == 200
+    assert localhttp.get(f"{seeded.url}/").status_code == 200
     for route in ROUTES_GET:
-        response = httpx.get(seeded.url + route)
+        response = localhttp.get(seeded.url + route)
         assert (response.status_code, response.headers.get("location")) == (302, "/"), route
     for route in ROUTES_POST:
-        assert httpx.post(seeded.url + route, data={"tag": "x"}).status_code == 401, route
+        assert localhttp.post(seeded.url + route, data={"tag": "x"}).status_code == 401, route
 
 
 def test_reviewer_gets_403_on_admin_routes(watched: Watched, seeded: Seeded) -> None:
@@ -144,10 +144,10 @@ def test_reviewer_gets_403_on_admin_routes(watched: Watched, seeded: Seeded) -> 
         "/admin/access-log",
         "/conversations/conv-payment/export/raw.json",
     ):
-        assert httpx.get(seeded.url + route, headers=headers).status_code == 403, route
+        assert localhttp.get(seeded.url + route, headers=headers).status_code == 403, route
     for route in ("/admin/users", "/admin/users/delete", "/conversations/conv-payment/delete"):
         data = {"csrf": token, "username": "admin", "password": "x" * 20, "role": "admin"}
-        assert httpx.post(seeded.url + route, data=data, headers=headers).status_code == 403
+        assert localhttp.post(seeded.url + route, data=data, headers=headers).status_code == 403
     assert "Rohdaten" not in page.inner_text("main") and "löschen" not in page.inner_text("main")
 
 
@@ -162,11 +162,11 @@ def test_every_form_needs_the_csrf_token(watched: Watched, seeded: Seeded) -> No
     headers = session_headers(page)
     url = f"{seeded.url}/conversations/conv-english/tags"
     for data in ({"tag": "forged"}, {"tag": "forged", "csrf": "wrong"}):
-        assert httpx.post(url, data=data, headers=headers).status_code == 403
+        assert localhttp.post(url, data=data, headers=headers).status_code == 403
     page.reload()
     assert "forged" not in page.inner_text("main")
     # The contract lets a client log in with the two fields alone; a cross-site post cannot.
-    forged_login = httpx.post(
+    forged_login = localhttp.post(
         f"{seeded.url}/login",
         data={"username": REVIEWER, "password": REVIEWER_PASSWORD},
         headers={"Origin": "https://evil.example"},
@@ -347,7 +347,7 @@ def test_admin_accounts_access_log_and_deletion(watched: Watched, seeded: Seeded
     navigate(page, "form.danger button")
     assert page.url == f"{seeded.url}/conversations"
     assert (
-        httpx.get(
+        localhttp.get(
             f"{seeded.url}/conversations/filler-25", headers=session_headers(page)
         ).status_code
         == 404

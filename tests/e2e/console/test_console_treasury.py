@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from console import accounts
@@ -24,6 +23,7 @@ from tests.e2e.console.console_harness import (
     console_env,
     running_console,
 )
+from tests.support import localhttp
 from tests.support.waiting import wait_until
 
 # The portal engineer's harness starts the real portal and mail sink; reuse it.
@@ -50,7 +50,7 @@ def started_console(folder: Path, **extra: str) -> Any:
 
 def dashboard(console: Console, username: str, password: str) -> str:
     """Logs in over HTTP like a form post and reads the dashboard with that session."""
-    with httpx.Client(base_url=console.url, timeout=10) as client:
+    with localhttp.Client(base_url=console.url, timeout=10) as client:
         login = client.post("/login", data={"username": username, "password": password})
         assert login.status_code in (302, 303), login.text
         found = re.search(r"console_session=([^;]+)", login.headers.get("set-cookie", ""))
@@ -132,7 +132,7 @@ def test_staff_see_failed_mails_and_returns_on_the_dashboard(
             assert "AM04 Deckung unzureichend" in returns and "36.20" in returns
             assert "DE89" not in page  # no IBAN, not even masked
         # the dashboard still needs a login
-        with httpx.Client(base_url=console.url, timeout=10) as anonymous:
+        with localhttp.Client(base_url=console.url, timeout=10) as anonymous:
             assert anonymous.get("/dashboard").status_code in (302, 303)
 
 

@@ -30,6 +30,7 @@ import yaml
 from bot.endpoints import LOCK_STORE_CLASS
 from bot.redaction import mask_ibans
 from bot.settings import ROOT
+from tests.support import localhttp
 from tests.support.cluster import Cluster, running_cluster
 from tests.support.services import redis_url
 
@@ -115,7 +116,7 @@ async def converse(client: httpx.AsyncClient, cluster: Cluster, sender: str,
 async def talk_all(cluster: Cluster, senders: list[str],
                    scripts: list[list[list[Turn]]]) -> list[list[list[Sent]]]:  # fmt: skip
     limits = httpx.Limits(max_connections=2 * len(senders))
-    async with httpx.AsyncClient(timeout=TIMEOUT, limits=limits) as client:
+    async with localhttp.AsyncClient(timeout=TIMEOUT, limits=limits) as client:
         return list(
             await asyncio.gather(
                 *(converse(client, cluster, sender, steps, index % 2)
@@ -142,7 +143,7 @@ def stored_events(cluster: Cluster) -> dict[str, list[dict[str, Any]]]:
 
 
 def api_events(cluster: Cluster, replica: int, sender: str) -> list[dict[str, Any]]:
-    response = httpx.get(
+    response = localhttp.get(
         f"{cluster.rasa_urls[replica]}/conversations/{sender}/tracker",
         params={"token": cluster.token, "include_events": "ALL"},
         timeout=60,

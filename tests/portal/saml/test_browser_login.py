@@ -15,11 +15,11 @@ import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 from playwright.sync_api import Browser, Request
 from portal_harness import MANDATE
 
 from tests.portal.saml.conftest import SamlSystem
+from tests.support import localhttp
 
 
 def _mandate(system: SamlSystem) -> dict[str, Any]:
@@ -88,4 +88,4 @@ def test_signing_in_the_browser_with_the_dev_idp(saml_system: SamlSystem, browse
     state = saml_system.portal.client().get(f"/api/v1/signing-sessions/{session['id']}").json()
     assert (state["status"], state["level"]) == ("completed", "high")
     # the link worked once: a second visit in any browser changes nothing
-    assert httpx.get(session["url"]).status_code == 409
+    assert localhttp.get(session["url"]).status_code == 409

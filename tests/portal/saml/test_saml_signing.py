@@ -10,7 +10,6 @@ import re
 import uuid
 from typing import Any
 
-import httpx
 import pytest
 from portal_harness import MANDATE
 
@@ -18,6 +17,7 @@ from devtools.idp import core, identities
 from portal.saml.keys import ensure_pair
 from tests.portal.saml.conftest import SamlSystem
 from tests.portal.saml.saml_harness import form_fields, login
+from tests.support import localhttp
 
 pytestmark = pytest.mark.integration
 
@@ -54,7 +54,7 @@ def _read(system: SamlSystem, path: str) -> dict[str, Any]:
 
 
 def test_metadata_names_the_post_acs_and_the_certificates(saml_system: SamlSystem) -> None:
-    xml = httpx.get(f"{saml_system.portal.url}/saml/metadata").text
+    xml = localhttp.get(f"{saml_system.portal.url}/saml/metadata").text
     assert "EntityDescriptor" in xml and 'AuthnRequestsSigned="true"' in xml
     assert re.search(r'AssertionConsumerService[^>]*HTTP-POST[^>]*/saml/acs"', xml)
     assert 'use="signing"' in xml and 'use="encryption"' in xml
@@ -66,7 +66,7 @@ def test_login_at_level_high_signs_the_mandate(saml_system: SamlSystem) -> None:
     session = _session(saml_system, "sign_mandate", created["id"])
     assert session["required_level"] == "high"
     acs, fields = login(session["url"], "erika", "erika-ausweis")
-    answer = httpx.post(acs, data=fields)
+    answer = localhttp.post(acs, data=fields)
     assert answer.status_code == 200 and "Unterschrieben" in answer.text
     state = _read(saml_system, f"/api/v1/signing-sessions/{session['id']}")
     assert (state["status"], state["level"], state["signer_name"]) == (
@@ -84,10 +84,10 @@ def test_login_at_level_high_signs_the_mandate(saml_system: SamlSystem) -> None:
     pdf = saml_system.portal.client().get(f"/api/v1/mandates/{created['id']}/document").content
     assert b"Vertrauensniveau hoch" in pdf and b"als Erika Mustermann" in pdf
     # the same response again: the assertion id was seen
-    replay = httpx.post(acs, data=fields)
+    replay = localhttp.post(acs, data=fields)
     assert replay.status_code == 409 and "schon verwendet" in replay.text
     # the link worked once
-    again = httpx.get(session["url"])
+    again = localhttp.get(session["url"])
     assert again.status_code == 409 and "bereits benutzt" in again.text
     log = saml_system.portal.log()
     assert "ACS signed: session " + session["id"] in log
@@ -103,7 +103,7 @@ def test_another_persons_login_signs_nothing(saml_system: SamlSystem) -> None:
     created = _mandate(saml_system, "4100.2026.0001", "48.00", "Erika Mustermann")
     session = _session(saml_system, "sign_mandate", created["id"])
     acs, fields = login(session["url"], "mallory", "mallory-ausweis")
-    answer = httpx.post(acs, data=fields)
+    answer = localhttp.post(acs, data=fields)
     assert answer.status_code == 403 and "Kontoinhaber" in answer.text
     state = _read(saml_system, f"/api/v1/signing-sessions/{session['id']}")
     assert (state["status"], state["failure"]) == ("failed", "name_mismatch")
@@ -116,14 +116,14 @@ def test_cancel_at_the_idp_fails_the_session(saml_system: SamlSystem) -> None:
     created = _mandate(saml_system, "4100.2026.0001", "48.00", "Erika Mustermann")
     session = _session(saml_system, "sign_mandate", created["id"])
     acs, fields = login(session["url"], "", "", action="cancel")
-    answer = httpx.post(acs, data=fields)
+    answer = localhttp.post(acs, data=fields)
     assert answer.status_code == 400 and "abgebrochen" in answer.text
     state = _read(saml_system, f"/api/v1/signing-sessions/{session['id']}")
     assert (state["status"], state["failure"]) == ("failed", "cancelled")
 
 
 def _crafter(system: SamlSystem, other_key: bool = False) -> core.DevIdp:
-    sp_xml = httpx.get(f"{system.portal.url}/saml/metadata").text
+    sp_xml = localhttp.get(f"{system.portal.url}/saml/metadata").text
     keys = system.idp.var_dir / "keys"
     key, cert = keys / "dev-idp-key.pem", keys / "dev-idp-cert.pem"
     if other_key:
@@ -132,7 +132,7 @@ def _crafter(system: SamlSystem, other_key: bool = False) -> core.DevIdp:
 
 
 def _pending(system: SamlSystem, url: str) -> core.PendingRequest:
-    page = httpx.get(url)
+    page = localhttp.get(url)
     _action, fields = form_fields(page.text)
     return _crafter(system).read_request(fields["SAMLRequest"])
 
@@ -174,7 +174,7 @@ def test_crafted_responses_are_refused(saml_system: SamlSystem, case: str) -> No
         )
     crafter = _crafter(saml_system, other_key=options.pop("other_key", False))
     response = crafter.login_response(ERIKA, pending, encrypt=False, **options)
-    answer = httpx.post(f"{saml_system.portal.url}/saml/acs", data={"SAMLResponse": response})
+    answer = localhttp.post(f"{saml_system.portal.url}/saml/acs", data={"SAMLResponse": response})
     assert answer.status_code == status, answer.text
     assert words in answer.text
     mandate = _read(saml_system, f"/api/v1/mandates/{created['id']}")
@@ -187,14 +187,14 @@ def test_crafted_responses_are_refused(saml_system: SamlSystem, case: str) -> No
 
 
 def test_unknown_and_expired_links(saml_system: SamlSystem) -> None:
-    unknown = httpx.get(f"{saml_system.portal.url}/signing/{'x' * 43}")
+    unknown = localhttp.get(f"{saml_system.portal.url}/signing/{'x' * 43}")
     assert unknown.status_code == 404 and "gibt es nicht" in unknown.text
     created = _mandate(saml_system, "4100.2026.0001", "48.00", "Erika Mustermann")
     session = _session(saml_system, "sign_mandate", created["id"])
     later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=16)
     saml_system.clock_file.write_text(later.isoformat(), encoding="utf-8")
     try:
-        expired = httpx.get(session["url"])
+        expired = localhttp.get(session["url"])
         state = _read(saml_system, f"/api/v1/signing-sessions/{session['id']}")
     finally:
         saml_system.clock_file.unlink()
@@ -226,19 +226,19 @@ def test_revocation_needs_the_signers_login(saml_system: SamlSystem) -> None:
     created = _mandate(saml_system, "4100.2026.0009", "66.00", "Sabine Wagner")
     signing = _session(saml_system, "sign_mandate", created["id"])
     acs, fields = login(signing["url"], "sabine", "sabine-ausweis")
-    assert httpx.post(acs, data=fields).status_code == 200
+    assert localhttp.post(acs, data=fields).status_code == 200
     client = saml_system.portal.client()
     path = f"/api/v1/mandates/{created['id']}/revoke"
     assert client.post(path).status_code == 403
     assert client.post(path, json={"signing_session_id": signing["id"]}).status_code == 403
     stranger = _session(saml_system, "revoke_mandate", created["id"])
     acs, fields = login(stranger["url"], "mallory", "mallory-ausweis")
-    assert httpx.post(acs, data=fields).status_code == 403
+    assert localhttp.post(acs, data=fields).status_code == 403
     assert client.post(path, json={"signing_session_id": stranger["id"]}).status_code == 403
     assert _read(saml_system, f"/api/v1/mandates/{created['id']}")["status"] == "active"
     revoking = _session(saml_system, "revoke_mandate", created["id"])
     acs, fields = login(revoking["url"], "sabine", "sabine-ausweis")
-    assert httpx.post(acs, data=fields).status_code == 200
+    assert localhttp.post(acs, data=fields).status_code == 200
     revoked = client.post(path, json={"signing_session_id": revoking["id"]})
     assert revoked.status_code == 200 and revoked.json()["status"] == "revoked"
     again = client.post(path, json={"signing_session_id": revoking["id"]})
@@ -279,7 +279,7 @@ def test_certificate_order_needs_a_login_of_its_conversation(saml_system: SamlSy
     )
     assert pending.status_code == 403 and "nicht abgeschlossen" in pending.text
     acs, fields = login(session["url"], "erika-elster", "erika-elster")
-    assert httpx.post(acs, data=fields).status_code == 200
+    assert localhttp.post(acs, data=fields).status_code == 200
     elsewhere = {**order, "conversation_id": "another", "signing_session_id": session["id"]}
     assert client.post("/api/v1/service-requests", json=elsewhere).status_code == 403
     filed = client.post(

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.idp import without_active_mandates
 from tests.support.mail import MailFolder
 from tests.support.stack import Stack
 
@@ -39,6 +40,7 @@ def pay(stack: Stack, sender: str, messages: list[str], address: str) -> list[li
 
 
 def test_german_payment_in_at_most_ten_messages(stack: Stack) -> None:
+    without_active_mandates(stack, "4100.2026.0006")
     address = f"lena.{uuid.uuid4().hex[:6]}@example.de"
     messages = [
         "Ich möchte meine Rechnung per Lastschrift bezahlen",
@@ -58,6 +60,7 @@ def test_german_payment_in_at_most_ten_messages(stack: Stack) -> None:
 
 
 def test_english_payment_in_at_most_ten_messages(stack: Stack) -> None:
+    without_active_mandates(stack, "4100.2026.0008")
     address = f"peter.{uuid.uuid4().hex[:6]}@example.org"
     sender = "e2e-pay-en-" + uuid.uuid4().hex[:8]
     messages = [
@@ -76,6 +79,7 @@ def test_english_payment_in_at_most_ten_messages(stack: Stack) -> None:
 
 
 def test_a_wrong_iban_is_explained_and_cancel_creates_nothing(stack: Stack) -> None:
+    without_active_mandates(stack, "4100.2026.0003")
     sender = "e2e-pay-cancel-" + uuid.uuid4().hex[:8]
     texts(stack, sender, "Ich möchte meine Rechnung per Lastschrift bezahlen")
     texts(stack, sender, "Kassenzeichen 4100.2026.0003, 123,45 Euro")
@@ -87,6 +91,7 @@ def test_a_wrong_iban_is_explained_and_cancel_creates_nothing(stack: Stack) -> N
 
 
 def test_no_clear_iban_in_the_tracker_store_or_the_logs(stack: Stack) -> None:
+    without_active_mandates(stack, "4100.2026.0004")
     sender = "e2e-pay-privacy-" + uuid.uuid4().hex[:8]
     texts(stack, sender, "Ich möchte meine Rechnung per Lastschrift bezahlen")
     texts(stack, sender, f"Kassenzeichen 4100.2026.0004, 36,20 Euro, meine IBAN ist {IBAN}")

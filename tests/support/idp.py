@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urljoin
 
 import httpx
@@ -29,6 +29,9 @@ from bot.rasa_auth import bearer
 from portal.signing import names_match
 from tests.support import localhttp
 from tests.support.waiting import wait_until
+
+if TYPE_CHECKING:
+    from tests.support.stack import Stack
 
 ROOT = Path(__file__).resolve().parents[2]
 IDENTITIES = ROOT / "data" / "demo" / "identities.yml"
@@ -246,6 +249,15 @@ def said_after_login(
 
 
 # ---------------------------------------------------------------- the portal's side
+
+
+def without_active_mandates(stack: Stack, *kassenzeichen: str) -> None:
+    """For a test that pays these invoices in the chat: the session's stack is shared, and
+    another test on it may have signed a mandate for one of them (which tests share a stack
+    depends on how xdist hands out the files); the form would then ask about that mandate."""
+    with stack.portal_client() as portal:
+        for number in kassenzeichen:
+            revoke_active_mandates(portal, number)
 
 
 def revoke_active_mandates(portal: httpx.Client, kassenzeichen: str) -> list[str]:

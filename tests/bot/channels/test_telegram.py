@@ -34,6 +34,7 @@ from tests.conftest import Platforms
 from tests.e2e.test_payment import code_for
 from tests.e2e.test_services import REFERENCE
 from tests.support import localhttp
+from tests.support.idp import without_active_mandates
 from tests.support.platforms import Call, FakePlatform, running_fake, telegram_answer
 from tests.support.stack import Stack
 
@@ -500,6 +501,7 @@ class Chat:
 @pytest.mark.integration
 @pytest.mark.slow
 def test_a_full_conversation_over_telegram(stack: Stack, platforms: Platforms) -> None:
+    without_active_mandates(stack, "4100.2026.0002")
     chat = Chat(stack, platforms.telegram)
     welcome = chat.say(text="/start")
     assert welcome and any("reply_markup" in call.body for call in welcome)

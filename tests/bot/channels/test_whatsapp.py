@@ -37,6 +37,7 @@ from bot.redaction import mask_ibans
 from tests.conftest import Platforms
 from tests.e2e.test_payment import LEAKS, code_for
 from tests.support import localhttp
+from tests.support.idp import without_active_mandates
 from tests.support.platforms import Call, FakePlatform
 from tests.support.stack import Stack
 from tests.support.waiting import wait_until
@@ -201,6 +202,7 @@ def citizen(stack: Stack, platforms: Platforms) -> Citizen:
 
 @integration
 def test_conversation_faq_and_payment_up_to_the_signed_mandate(citizen: Citizen) -> None:
+    without_active_mandates(citizen.stack, "4100.2026.0009")
     welcome = citizen.say("Hallo")
     assert welcome, "no reply to a greeting"
     assert all(c.headers.get("Authorization") == f"Bearer {citizen.stack.env['WHATSAPP_TOKEN']}"

@@ -18,6 +18,7 @@ from bot.settings import ROOT
 from tests.e2e.browser.conftest import ARTIFACTS, REPLY_TIMEOUT_MS, Chat
 from tests.e2e.test_payment import IBAN, LEAKS, code_for
 from tests.support import localhttp
+from tests.support.idp import without_active_mandates
 from tests.support.stack import Stack
 from tests.support.webchat import Session, open_session, reply_texts, run
 
@@ -209,6 +210,7 @@ def test_new_conversation_forgets_the_session(chat: Chat) -> None:
 
 
 def test_payment_to_the_signed_mandate_on_a_phone(phone_chat: Chat, stack: Stack) -> None:
+    without_active_mandates(stack, "4100.2026.0001")
     chat = phone_chat
     address = f"web.{uuid.uuid4().hex[:6]}@example.de"
     start(chat)

@@ -42,7 +42,7 @@ ROOT = HERE.parents[2]
 sys.path[:0] = [str(HERE.parent / "payment"), str(HERE.parent / "services")]
 
 from payment_fake_portal import FakePortal  # noqa: E402
-from payment_harness import Conversation  # noqa: E402
+from payment_harness import Conversation, parsed_yaml  # noqa: E402
 
 DOMAIN_FILES = ("core", "forms", "payment", "services")
 
@@ -50,10 +50,10 @@ DOMAIN_FILES = ("core", "forms", "payment", "services")
 def merged_domain() -> dict[str, Any]:
     domain: dict[str, Any] = {"slots": {}, "responses": {}, "forms": {}}
     for name in DOMAIN_FILES:
-        raw = yaml.safe_load((ROOT / "bot" / "domain" / f"{name}.yml").read_text("utf-8"))
+        raw = parsed_yaml(ROOT / "bot" / "domain" / f"{name}.yml")
         for key in ("slots", "responses", "forms"):
             domain[key].update(raw.get(key) or {})
-    return domain
+    return copy.deepcopy(domain)
 
 
 def intent_examples() -> list[tuple[str, str]]:

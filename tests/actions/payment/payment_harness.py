@@ -9,6 +9,8 @@ runs. Every slot event is kept, so tests can scan them for the clear IBAN.
 from __future__ import annotations
 
 import asyncio
+import copy
+import functools
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -31,9 +33,16 @@ ASK_ACTIONS: dict[str, Action] = {
 }
 
 
+@functools.cache
+def parsed_yaml(path: Path) -> Any:
+    """A domain file as parsed once per process: PyYAML's pure-Python parser took seconds for
+    the thousands of conversations the form tests start. Callers get their own copy."""
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
 def load_domain() -> dict[str, Any]:
-    domain: dict[str, Any] = yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8"))
-    signing = yaml.safe_load((DOMAIN_FOLDER / "signing.yml").read_text(encoding="utf-8"))
+    domain: dict[str, Any] = copy.deepcopy(parsed_yaml(DOMAIN_FILE))
+    signing = copy.deepcopy(parsed_yaml(DOMAIN_FOLDER / "signing.yml"))
     domain["slots"].update(signing["slots"])
     domain["responses"].update(signing["responses"])
     domain["slots"]["language"] = {"type": "categorical", "mappings": [{"type": "custom"}]}

@@ -11,7 +11,7 @@ import httpx
 
 from bot.rasa_auth import bearer
 from bot.settings import Settings
-from bot.web import tls_context
+from bot.tls import tls_context
 
 TIMEOUT = httpx.Timeout(2.0)
 # A check of a service that is not up yet fails at once (connection refused), so polling often

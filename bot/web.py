@@ -1,13 +1,9 @@
-"""What the small web services (web chat page, staff console) share: headers, start-up and the
-TLS context of their HTTP clients."""
+"""What the small web services (web chat page, staff console) share: headers and start-up."""
 
 from __future__ import annotations
 
-import functools
 import os
-import ssl
 
-import httpx
 from sanic import Sanic
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -22,14 +18,6 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
 }
-
-
-@functools.cache
-def tls_context() -> ssl.SSLContext:
-    """One TLS context per process, for httpx's `verify`: httpx's default loads certifi's root
-    certificates anew for every client (30 ms of CPU each), and the health checks poll and the
-    services build a client per request."""
-    return httpx.create_ssl_context()
 
 
 def add_security_headers(app: Sanic) -> None:

@@ -13,7 +13,7 @@ from urllib.parse import quote
 import httpx
 
 from bot.rasa_auth import bearer
-from bot.web import tls_context
+from bot.tls import tls_context
 
 TIMEOUT = httpx.Timeout(15.0, connect=3.0)
 BACK_ACTION = "utter_what_else"

@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from bot.web import tls_context
+from bot.tls import tls_context
 
 TIMEOUT = httpx.Timeout(3.0)
 UNREACHABLE = "Portal nicht erreichbar – diese Angaben fehlen gerade. / Portal unreachable."

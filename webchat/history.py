@@ -14,7 +14,7 @@ from urllib.parse import quote
 import httpx
 
 from bot.rasa_auth import bearer
-from bot.web import tls_context
+from bot.tls import tls_context
 
 TIMEOUT = httpx.Timeout(10.0, connect=2.0)
 

@@ -23,7 +23,7 @@ from rules import iban
 from tests.e2e.console.staff_http import Staff
 from tests.e2e.test_payment import code_for
 from tests.support import localhttp
-from tests.support.idp import revoke_active_mandates
+from tests.support.idp import without_active_mandates
 from tests.support.stack import Stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -111,8 +111,7 @@ def stored_rows(stack: Stack, senders: list[str]) -> list[str]:
 def test_ibans_in_odd_notations_are_nowhere_in_clear(stack: Stack) -> None:
     in_form = "e2e-iban-odd-" + uuid.uuid4().hex[:8]
     outside = "e2e-iban-free-" + uuid.uuid4().hex[:8]
-    with stack.portal_client() as api:
-        revoke_active_mandates(api, "4100.2026.0004")  # else the form asks about that mandate
+    without_active_mandates(stack, "4100.2026.0004")  # else the form asks about that mandate
     texts(stack, in_form, START)
     assert "Straßenreinigung" in texts(stack, in_form, INVOICE)
     texts(stack, in_form, HOLDER)
@@ -167,8 +166,7 @@ def test_no_iban_handle_in_the_history_opens_anything_after_signing_or_cancellin
     stack: Stack,
 ) -> None:
     suffix = uuid.uuid4().hex[:6]
-    with stack.portal_client() as api:
-        revoke_active_mandates(api, "4100.2026.0009")  # other tests may have signed it
+    without_active_mandates(stack, "4100.2026.0009")  # other tests may have signed it
     signer, address = f"e2e-vault-sign-{suffix}", f"sabine.{suffix}@example.de"
     for message in (
         START,
@@ -183,8 +181,7 @@ def test_no_iban_handle_in_the_history_opens_anything_after_signing_or_cancellin
     assert "Mandatsreferenz" in texts(stack, signer, code_for(stack, address))
 
     canceller = f"e2e-vault-cancel-{suffix}"
-    with stack.portal_client() as api:
-        revoke_active_mandates(api, "4100.2026.0004")
+    without_active_mandates(stack, "4100.2026.0004")
     for message in (START, INVOICE, HOLDER, "BE68 5390 0754 7034", f"c.{suffix}@example.de"):
         texts(stack, canceller, message)
     assert "kein Mandat" in texts(stack, canceller, "abbrechen")

@@ -14,7 +14,7 @@ from rules import iban
 from tests.e2e.browser.conftest import REPLY_TIMEOUT_MS, Chat
 from tests.e2e.browser.test_webchat_browser import start
 from tests.e2e.test_iban_at_rest import assert_no_clear_iban
-from tests.support.idp import revoke_active_mandates
+from tests.support.idp import without_active_mandates
 from tests.support.stack import Stack
 
 KEY = "buergerbot-webchat"
@@ -34,8 +34,7 @@ def test_an_iban_typed_offline_is_kept_masked_and_sent_in_clear(
     phone_chat: Chat, stack: Stack
 ) -> None:
     chat = phone_chat
-    with stack.portal_client() as api:
-        revoke_active_mandates(api, "4100.2026.0004")  # other tests sign it on this stack
+    without_active_mandates(stack, "4100.2026.0004")  # other tests sign it on this stack
     start(chat)
     for message in (
         "Ich möchte meine Rechnung per Lastschrift bezahlen",

@@ -124,10 +124,8 @@ def environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakePortal]:
 
 
 def conversation(form: Action, done: Action) -> Conversation:
-    talk = Conversation(form, done)
-    talk.domain = merged_domain()
-    talk.slots = {**dict.fromkeys(talk.domain["slots"]), "language": "de"}
-    return talk
+    # every slot of the whole domain, empty; the language German (Conversation's default)
+    return Conversation(form, done, domain=merged_domain())
 
 
 def invoice_forms() -> list[tuple[str, Action, Action, list[tuple[str, str]]]]:

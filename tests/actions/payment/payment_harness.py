@@ -51,11 +51,17 @@ def load_domain() -> dict[str, Any]:
 
 class Conversation:
     def __init__(
-        self, form: Action, done: Action, *, language: str = "de", channel: str = "rest"
+        self,
+        form: Action,
+        done: Action,
+        *,
+        language: str = "de",
+        channel: str = "rest",
+        domain: dict[str, Any] | None = None,
     ) -> None:
         self.form = form
         self.done = done
-        self.domain = load_domain()
+        self.domain = load_domain() if domain is None else domain
         self.form_name = form.name().replace("validate_", "", 1)
         self.slots: dict[str, Any] = dict.fromkeys(self.domain["slots"])
         self.slots["language"] = language

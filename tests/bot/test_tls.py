@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import ipaddress
 import ssl
 import threading
 from collections.abc import Iterator
@@ -12,12 +10,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from bot.tls import tls_context
+from portal.saml.keys import ensure_pair
 
 
 class Hello(BaseHTTPRequestHandler):
@@ -30,34 +25,10 @@ class Hello(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def self_signed_https(tmp_path: Path) -> Iterator[str]:
-    """An HTTPS server on 127.0.0.1 whose certificate is valid for it but signed by itself."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .sign(key, hashes.SHA256())
-    )
-    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
+def self_signed_https(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """An HTTPS server on 127.0.0.1 with a certificate signed by itself (the portal's own
+    maker of self-signed pairs); yields its URL and the certificate."""
+    key_file, cert_file = ensure_pair(tmp_path / "key.pem", tmp_path / "cert.pem", "127.0.0.1")
     server = ThreadingHTTPServer(("127.0.0.1", 0), Hello)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert_file, key_file)
@@ -65,7 +36,7 @@ def self_signed_https(tmp_path: Path) -> Iterator[str]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"https://127.0.0.1:{server.server_address[1]}/"
+        yield f"https://127.0.0.1:{server.server_address[1]}/", cert_file
     finally:
         server.shutdown()
         server.server_close()
@@ -78,6 +49,12 @@ def test_one_context_per_process_that_verifies() -> None:
     assert context.check_hostname
 
 
-def test_a_self_signed_server_is_refused(self_signed_https: str) -> None:
+def test_a_self_signed_server_is_refused(self_signed_https: tuple[str, Path]) -> None:
+    url, cert_file = self_signed_https
     with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
-        httpx.get(self_signed_https, verify=tls_context(), timeout=5)
+        httpx.get(url, verify=tls_context(), timeout=5)
+    # the control: trusting that very certificate (the address is no name in it), the server
+    # answers, so the refusal above is the missing trust and nothing else
+    trusting = ssl.create_default_context(cafile=str(cert_file))
+    trusting.check_hostname = False
+    assert httpx.get(url, verify=trusting, timeout=5).status_code == 200

@@ -47,10 +47,22 @@ class AmountError(InputError):
 
 
 def compact(value: str) -> str:
-    """Drop the currency and spaces; ``48,-`` becomes ``48``."""
-    text = _CURRENCY.sub("", value)
-    text = re.sub(r"[\s\u00a0\u202f']", "", text)
-    return _WHOLE_EUROS.sub("", text)
+    """Drop the currency and spaces; ``48,-`` becomes ``48``.
+
+    Repeated until nothing changes, so that compacting twice gives what compacting once gave
+    (hypothesis found ``.-.-`` becoming ``.-`` and then nothing):
+
+    >>> compact("48,- €"), compact(".-.-"), compact("1 234,50 EUR")
+    ('48', '', '1234,50')
+    """
+    text = value
+    while True:
+        step = _CURRENCY.sub("", text)
+        step = re.sub(r"[\s\u00a0\u202f']", "", step)
+        step = _WHOLE_EUROS.sub("", step)
+        if step == text:
+            return step
+        text = step
 
 
 def _split_decimals(text: str) -> tuple[str, str]:

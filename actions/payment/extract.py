@@ -59,6 +59,7 @@ _KZ_CONSISTENT = [
         (" ", _FOURTH_GROUP),
     )
 ]
+_GROUP = re.compile(r"[A-Za-z0-9]+")  # what rules.iban groups, between separators
 _KZ_COMPACT = re.compile(r"(?<![0-9A-Za-z])[0-9]{12}(?![0-9A-Za-z])(?![.,][0-9])")
 _KZ_MIXED = re.compile(
     r"(?<![0-9A-Za-z])(?<![0-9]{4}[. ])[0-9]{4}[ .\-/]?[0-9]{4}[ .\-/]?[0-9]{4}"
@@ -82,8 +83,8 @@ def find_iban(text: str) -> str | None:
 
     The finder is ``rules.iban.find_all``, the one the tracker store's masking uses: whatever
     is taken here as an IBAN is masked wherever the conversation is stored or shown. A find
-    that ends in a word ("KZ 4100.2026.0092 Betrag") is masked but not taken: it is far likelier
-    a Kassenzeichen and a word than a Kazakh IBAN.
+    that runs into words ("KZ 4100.2026.0092 Betrag", "KZ 7067.0659.3292 und 123") is masked but
+    not taken: it is far likelier a Kassenzeichen and the sentence around it than a Kazakh IBAN.
     """
     found = _ibans(text)
     if not found:
@@ -143,7 +144,7 @@ def find_amount(text: str) -> str | None:
 
 
 def _ibans(text: str) -> list[iban_validator.Found]:
-    return [item for item in iban_validator.find_all(text) if not item.ends_in_word]
+    return [item for item in iban_validator.find_all(text) if not item.runs_into_words]
 
 
 def _iban_spans(text: str) -> list[tuple[int, int]]:
@@ -151,7 +152,26 @@ def _iban_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _taken_spans(text: str) -> list[tuple[int, int]]:
-    return _iban_spans(text) + _email_spans(text)
+    """What the Kassenzeichen and amount finders leave alone: the IBANs and e-mail addresses.
+
+    A find that reads as a label, a number and words is the sentence when a Kassenzeichen is
+    its number ("KZ 7067.0659.3292 und 123,45"); otherwise its digits are an IBAN's, written
+    oddly, and hold no Kassenzeichen ("MT 84MALT 0110 0001 2345 MTLC AST0 01S").
+    """
+    spans = [
+        (item.start, item.end)
+        for item in iban_validator.find_all(text)
+        if not (item.runs_into_words and _labels_a_kassenzeichen(text, item))
+    ]
+    return spans + _email_spans(text)
+
+
+def _labels_a_kassenzeichen(text: str, item: iban_validator.Found) -> bool:
+    """Whether a Kassenzeichen starts at the find's second group (after "KZ")."""
+    groups = _GROUP.finditer(text, item.start, item.end)
+    next(groups)
+    number = next(groups).start()
+    return any(pattern.match(text, number) for pattern in (*_KZ_CONSISTENT, _KZ_COMPACT, _KZ_MIXED))
 
 
 def _email_spans(text: str) -> list[tuple[int, int]]:

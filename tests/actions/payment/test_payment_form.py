@@ -184,6 +184,25 @@ def test_two_misses_on_one_question_explain_and_offer_to_stop(portal: FakePortal
     assert "email" not in (talk.slots["payment_failures"] or {})
 
 
+def test_asked_for_the_iban_a_notation_that_reads_as_words_is_still_taken(
+    portal: FakePortal,
+) -> None:
+    # In a sentence, "MT 84MALT 0110 0001 2345 MTLC …" (the country code apart, then digits
+    # and letters) reads as a label, a number and words and is not taken
+    # (rules.iban.Found.runs_into_words); asked for the IBAN, the whole message is read as one,
+    # and its digit groups are no Kassenzeichen.
+    talk = start()
+    talk.say("Kassenzeichen 4100.2026.0001, 48,00 Euro", kassenzeichen="4100.2026.0001")
+    talk.say("Erika Mustermann", person_name="Erika Mustermann")
+    assert talk.slots["requested_slot"] == "iban"
+    assert talk.say("MT 84MALT 0110 0001 2345 MTLC AST0 01S") == [
+        "utter_iban_accepted",
+        "utter_ask_email",
+    ]
+    assert talk.slots["iban"] == "MT84 **** **** **** **** **** ***0 01S"
+    assert talk.slots["kassenzeichen"] == "4100.2026.0001"
+
+
 def test_a_value_can_be_corrected(portal: FakePortal) -> None:
     talk = start()
     pay(talk)

@@ -62,9 +62,13 @@ def test_a_handle_opens_the_iban_until_it_is_discarded(environ: dict[str, str]) 
 def test_the_handle_holds_nothing_of_the_iban(environ: dict[str, str]) -> None:
     handles = {run(iban_vault.seal(IBAN, environ)) for _ in range(50)}
     assert len(handles) == 50  # a fresh random handle each time: not linkable
+    # No ten characters of the IBAN in a row. (A shorter piece such as "de89" turns up in a
+    # random hex handle by chance: 1 in 2,300 handles, which made this test fail now and then.)
+    number = IBAN.replace(" ", "").lower()
+    pieces = {number[i : i + 10] for i in range(len(number) - 9)}
     for handle in handles:
         assert re.fullmatch(r"0[0-9a-f]{32}", handle)
-        assert "370400440532013000" not in handle and "DE89" not in handle.upper()
+        assert not any(piece in handle for piece in pieces), handle
 
 
 def test_unknown_and_forged_handles_open_nothing(environ: dict[str, str]) -> None:

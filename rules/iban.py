@@ -345,20 +345,20 @@ class Found:
     or not); false for a near miss that still looks like one (a typo: the form tells the citizen
     what is wrong, the mask hides it all the same).
 
-    ``runs_into_words`` is true when it reads as a label, a number and words
-    (``_runs_into_words``). "KZ" is a country code and also the short form of Kassenzeichen:
-    "KZ 4100.2026.0092 Betrag", "KZ 7067.0659.3292 es sind" or "KZ 7067.0659.3292 und 123" join
-    into a Kazakh IBAN whose check digits hold by the 1-in-97 chance. Such a find is masked all
-    the same (nothing personal may slip through), but the payment form does not take it from a
-    sentence (``actions/payment/extract.py``); asked for the IBAN alone, it reads the whole
-    message.
+    ``label_apart`` is true when its country code stands apart while its check digits run
+    into the next digits ("KZ 7067.0659.3292"): no bank prints an IBAN so, but a label before
+    a number is written so, and "KZ" is also the short form of Kassenzeichen.
+    "KZ 7067.0659.3292 es sind 0,01" or "KZ 8150 1742 7918 1817.77" join into a Kazakh IBAN
+    whose check digits hold by the 1-in-97 chance. Such a find is masked all the same (nothing
+    personal may slip through); the payment form decides which reading it takes
+    (``actions/payment/extract.py``).
     """
 
     start: int
     end: int
     number: str
     checked: bool
-    runs_into_words: bool = False
+    label_apart: bool = False
 
 
 def _checks_out(number: str) -> bool:
@@ -392,30 +392,6 @@ def _run(text: str, tokens: list[tuple[int, int]], first: int) -> list[tuple[int
     return run
 
 
-def _runs_into_words(groups: list[str]) -> bool:
-    """Whether the groups read as a label, a number and words rather than as an IBAN.
-
-    The label is a country code written apart with its check digits run into the next digits
-    ("KZ 7067.0659.3292", where "KZ" is short for Kassenzeichen); the words are letters written
-    apart after digits, or at the end. A bank code right after the check digits may be letters
-    ("GB 29 NWBK …"); no bank writes the check digits glued to the account and the country code
-    apart.
-
-    >>> _runs_into_words(["KZ", "7067", "0659", "3292", "UND", "123"])
-    True
-    >>> _runs_into_words(["GB", "29", "NWBK", "6016", "1331", "9268", "19"])
-    False
-    >>> _runs_into_words(["MT84MALT", "011000012345", "MTLC", "AST001S"])
-    False
-    """
-    if len(groups) < 3 or len(groups[0]) != 2 or len(groups[1]) <= 2:
-        return False
-    return any(
-        group.isalpha() and (index == len(groups) - 1 or groups[index - 1].isdigit())
-        for index, group in enumerate(groups[2:], start=2)
-    )
-
-
 def _found_at(text: str, tokens: list[tuple[int, int]], first: int) -> tuple[Found, int] | None:
     """The IBAN starting at token ``first`` and the index of the token after it, or None."""
     start, end = tokens[first]
@@ -432,8 +408,9 @@ def _found_at(text: str, tokens: list[tuple[int, int]], first: int) -> tuple[Fou
     prefixes = ["".join(parts[: count + 1]) for count in range(len(parts))]
     for count in range(len(parts) - 1, -1, -1):
         if len(prefixes[count]) >= MIN_LENGTH and _checks_out(prefixes[count]):
-            words = _runs_into_words(parts[: count + 1])
-            found = Found(start, run[count][1], prefixes[count], True, runs_into_words=words)
+            # "KZ 7067…", not "KZ86 …" or "KZ 86 …"
+            label = count > 0 and len(parts[0]) == 2 and len(parts[1]) > 2
+            found = Found(start, run[count][1], prefixes[count], True, label_apart=label)
             return found, first + count + 1
     if not strict:
         return None
@@ -462,7 +439,7 @@ def find_all(text: str) -> list[Found]:
     []
     >>> find_all("mandate de12a4f0c9e84b7f9a1c2d3e4f5a6b7c")  # a hex id, far from DE's 22
     []
-    >>> [f.runs_into_words for f in find_all("KZ 4100.2026.0092 Betrag 48,00")]  # 1 in 97
+    >>> [f.label_apart for f in find_all("KZ 4100.2026.0092 Betrag 48,00")]  # 1 in 97
     [True]
     """
     tokens = [match.span() for match in _TOKEN.finditer(text)]

@@ -83,8 +83,8 @@ def find_iban(text: str) -> str | None:
 
     The finder is ``rules.iban.find_all``, the one the tracker store's masking uses: whatever
     is taken here as an IBAN is masked wherever the conversation is stored or shown. A find
-    that runs into words ("KZ 4100.2026.0092 Betrag", "KZ 7067.0659.3292 und 123") is masked but
-    not taken: it is far likelier a Kassenzeichen and the sentence around it than a Kazakh IBAN.
+    that is "KZ" and a Kassenzeichen ("KZ 4100.2026.0092 Betrag", "KZ 8150 1742 7918 1817.77")
+    is masked but not taken: it is far likelier that than a Kazakh IBAN.
     """
     found = _ibans(text)
     if not found:
@@ -144,7 +144,22 @@ def find_amount(text: str) -> str | None:
 
 
 def _ibans(text: str) -> list[iban_validator.Found]:
-    return [item for item in iban_validator.find_all(text) if not item.runs_into_words]
+    return [f for f in iban_validator.find_all(text) if not _labelled_kassenzeichen(text, f)]
+
+
+def _labelled_kassenzeichen(text: str, found: iban_validator.Found) -> bool:
+    """Whether a find is "KZ" and a Kassenzeichen rather than an IBAN.
+
+    So when its country code stands apart as a label (``Found.label_apart``), a Kassenzeichen
+    starts right after it, and the IBAN could not be debited anyway (not SEPA, as Kazakhstan):
+    nothing is lost by the Kassenzeichen reading, and the sentence's values are kept.
+    """
+    if not found.label_apart or found.number[:2] in iban_validator.SEPA_COUNTRIES:
+        return False
+    groups = _GROUP.finditer(text, found.start, found.end)
+    next(groups)
+    number = next(groups).start()
+    return any(pattern.match(text, number) for pattern in (*_KZ_CONSISTENT, _KZ_COMPACT, _KZ_MIXED))
 
 
 def _iban_spans(text: str) -> list[tuple[int, int]]:
@@ -152,26 +167,7 @@ def _iban_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _taken_spans(text: str) -> list[tuple[int, int]]:
-    """What the Kassenzeichen and amount finders leave alone: the IBANs and e-mail addresses.
-
-    A find that reads as a label, a number and words is the sentence when a Kassenzeichen is
-    its number ("KZ 7067.0659.3292 und 123,45"); otherwise its digits are an IBAN's, written
-    oddly, and hold no Kassenzeichen ("MT 84MALT 0110 0001 2345 MTLC AST0 01S").
-    """
-    spans = [
-        (item.start, item.end)
-        for item in iban_validator.find_all(text)
-        if not (item.runs_into_words and _labels_a_kassenzeichen(text, item))
-    ]
-    return spans + _email_spans(text)
-
-
-def _labels_a_kassenzeichen(text: str, item: iban_validator.Found) -> bool:
-    """Whether a Kassenzeichen starts at the find's second group (after "KZ")."""
-    groups = _GROUP.finditer(text, item.start, item.end)
-    next(groups)
-    number = next(groups).start()
-    return any(pattern.match(text, number) for pattern in (*_KZ_CONSISTENT, _KZ_COMPACT, _KZ_MIXED))
+    return _iban_spans(text) + _email_spans(text)
 
 
 def _email_spans(text: str) -> list[tuple[int, int]]:

@@ -184,13 +184,12 @@ def test_two_misses_on_one_question_explain_and_offer_to_stop(portal: FakePortal
     assert "email" not in (talk.slots["payment_failures"] or {})
 
 
-def test_asked_for_the_iban_a_notation_that_reads_as_words_is_still_taken(
+def test_an_iban_written_after_its_country_code_fills_no_kassenzeichen(
     portal: FakePortal,
 ) -> None:
-    # In a sentence, "MT 84MALT 0110 0001 2345 MTLC …" (the country code apart, then digits
-    # and letters) reads as a label, a number and words and is not taken
-    # (rules.iban.Found.runs_into_words); asked for the IBAN, the whole message is read as one,
-    # and its digit groups are no Kassenzeichen.
+    # "MT 84MALT 0110 0001 2345 …" is shaped like "KZ 4100 2026 0001 …" (a country code apart,
+    # then digits), but Malta is SEPA: the message is the IBAN, and "0110 0001 2345" is none
+    # of the Kassenzeichen's business.
     talk = start()
     talk.say("Kassenzeichen 4100.2026.0001, 48,00 Euro", kassenzeichen="4100.2026.0001")
     talk.say("Erika Mustermann", person_name="Erika Mustermann")

@@ -75,6 +75,7 @@ def amount_texts(draw: st.DrawFn) -> tuple[Decimal, str, bool]:
 @example(("410020260092", "KZ 4100.2026.0092"), (Decimal("48"), "Betrag 48,00", False), " ", True)
 @example(("706706593292", "KZ 7067.0659.3292"), (Decimal("0.01"), "es sind 0,01", False), " ", True)
 @example(("150732599739", "KZ 1507.3259.9739"), (Decimal("123.45"), "123,45", False), " und ", True)
+@example(("815017427918", "KZ 8150 1742 7918"), (Decimal("1817.77"), "1817.77", False), "  ", True)
 @QUICK
 def test_kassenzeichen_and_amount_in_one_message_in_any_order(
     kz: tuple[str, str], amount: tuple[Decimal, str, bool], joiner: str, kz_first: bool

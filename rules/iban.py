@@ -98,6 +98,7 @@ __all__ = [
     "format",
     "is_sepa_country",
     "is_valid",
+    "letters_allowed",
     "mask",
     "mask_all",
     "needs_bic_and_address",
@@ -212,6 +213,19 @@ def expected_length(country: str) -> int | None:
     if structure is None:
         return None
     return 4 + sum(int(size) for size, _kind in _STRUCTURE_PART.findall(structure))
+
+
+def letters_allowed(country: str) -> int | None:
+    """How many letters the account part of this country's IBANs may hold, or None.
+
+    >>> letters_allowed('DE'), letters_allowed('GB'), letters_allowed('US')
+    (0, 4, None)
+    """
+    structure = _bban_structure(country.upper())
+    if structure is None:
+        return None
+    parts = _STRUCTURE_PART.findall(structure)
+    return sum(int(size) for size, kind in parts if kind in "ac")
 
 
 def _structure_pattern(structure: str) -> re.Pattern[str]:
@@ -333,8 +347,11 @@ MAX_LENGTH = 34  # ISO 13616
 # A mistyped IBAN is often a character or two short or long; it is still the citizen's account.
 LENGTH_TOLERANCE = 3
 MIN_LENGTH = 12
-# Hex ids and tokens that start like "de12…" are told apart by their length and their digits.
+# Hex ids and tokens that start like "de12…" are told apart by their length, their digits and
+# their letters: a near miss may hold one letter more than the country's accounts may ("O" for
+# "0"), where a hex id holds several ("p-de13fd34305a8ee0d443", a console pseudonym).
 MIN_ACCOUNT_DIGITS = 6
+EXTRA_LETTERS = 1
 
 
 @dataclass(frozen=True)
@@ -374,6 +391,9 @@ def _checks_out(number: str) -> bool:
 def _looks_like(number: str) -> bool:
     length = expected_length(number[:2]) if number[:2].isalpha() else None
     if length is None or abs(len(number) - length) > LENGTH_TOLERANCE:
+        return False
+    letters = sum(char.isalpha() for char in number[4:])
+    if letters > (letters_allowed(number[:2]) or 0) + EXTRA_LETTERS:
         return False
     return sum(char.isdigit() for char in number[4:]) >= MIN_ACCOUNT_DIGITS
 
@@ -439,6 +459,10 @@ def find_all(text: str) -> list[Found]:
     []
     >>> find_all("mandate de12a4f0c9e84b7f9a1c2d3e4f5a6b7c")  # a hex id, far from DE's 22
     []
+    >>> find_all("p-de13fd34305a8ee0d443")  # a hex id of DE's length less two: six letters
+    []
+    >>> [(f.number, f.checked) for f in find_all("DE89 3704 0044 0532 O130 00")]  # O for 0
+    [('DE89370400440532O13000', False)]
     >>> [f.label_apart for f in find_all("KZ 4100.2026.0092 Betrag 48,00")]  # 1 in 97
     [True]
     """

@@ -28,13 +28,13 @@ pytestmark = pytest.mark.skipif(
 )
 
 _RUN = """
-import { maskIbans, compact, LENGTHS } from %s;
+import { maskIbans, compact, LENGTHS, LETTERS } from %s;
 let input = "";
 process.stdin.on("data", (chunk) => (input += chunk));
 process.stdin.on("end", () => {
   const texts = JSON.parse(input);
   process.stdout.write(JSON.stringify({
-    masked: texts.map(maskIbans), compact: texts.map(compact), lengths: LENGTHS,
+    masked: texts.map(maskIbans), compact: texts.map(compact), lengths: LENGTHS, letters: LETTERS,
   }));
 });
 """
@@ -83,6 +83,8 @@ def test_the_browser_masks_what_the_server_masks() -> None:
         "mandate de12a4f0c9e84b7f9a1c2d3e4f5a6b7c",
         "no 4100 2026 0001",
         "wamid.AD18000000000000000000006A66",
+        "p-de13fd34305a8ee0d443",  # a console pseudonym shaped like a German near miss
+        "DE89 3704 0044 0532 O130 00",  # O for 0: still a near miss
     ]
     texts = fixed + CORPUS
     answer = _in_node(texts)
@@ -103,6 +105,8 @@ def test_the_country_table_is_the_servers() -> None:
         for b in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     }
     assert lengths == {code: length for code, length in registry.items() if length}
+    letters = _in_node([])["letters"]
+    assert letters == {code: iban.letters_allowed(code) for code in lengths}
 
 
 def test_the_widget_masks_with_this_module() -> None:

@@ -17,6 +17,16 @@ export const LENGTHS = {
   RS: 22, RU: 33, SA: 24, SC: 31, SD: 18, SE: 24, SI: 19, SK: 24, SM: 27, SO: 23, ST: 25, SV: 
   28, TL: 23, TN: 24, TR: 26, UA: 29, VA: 22, VG: 24, XK: 20, YE: 30
 };
+// Letters the account part may hold per country (rules/iban.py letters_allowed).
+export const LETTERS = {
+  AD: 12, AE: 0, AL: 16, AT: 0, AZ: 24, BA: 0, BE: 0, BG: 12, BH: 18, BI: 0, BR: 2, BY: 20, CH:
+  12, CR: 0, CY: 16, CZ: 0, DE: 0, DJ: 0, DK: 0, DO: 4, EE: 0, EG: 0, ES: 0, FI: 0, FK: 2, FO: 0,
+  FR: 11, GB: 4, GE: 2, GI: 19, GL: 0, GR: 16, GT: 24, HN: 4, HR: 0, HU: 0, IE: 4, IL: 0, IQ: 4,
+  IS: 0, IT: 13, JO: 22, KW: 26, KZ: 13, LB: 20, LC: 28, LI: 12, LT: 0, LU: 13, LV: 17, LY: 0, MC:
+  11, MD: 20, ME: 0, MK: 10, MN: 0, MR: 0, MT: 22, MU: 7, NI: 4, NL: 4, NO: 0, OM: 16, PK: 20, PL:
+  0, PS: 25, PT: 0, QA: 25, RO: 20, RS: 0, RU: 15, SA: 18, SC: 7, SD: 0, SE: 0, SI: 0, SK: 0, SM:
+  13, SO: 0, ST: 0, SV: 4, TL: 0, TN: 0, TR: 16, UA: 19, VA: 0, VG: 4, XK: 0, YE: 22
+};
 // rules/iban.py SEPARATORS, written out (JavaScript's \s is another set than Python's).
 export const SEPARATORS =
   "\\u0009-\\u000d\\u001c-\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000" +
@@ -28,6 +38,7 @@ const MAX_LENGTH = 34;
 const LENGTH_TOLERANCE = 3;
 const MIN_LENGTH = 12;
 const MIN_ACCOUNT_DIGITS = 6;
+const EXTRA_LETTERS = 1; // "O" for "0"; a hex id holds several
 
 export function compact(value) {
   return String(value).replace(SEPARATOR, "").toUpperCase();
@@ -52,6 +63,7 @@ function checksOut(number) {
 function looksLike(number) {
   const length = LENGTHS[number.slice(0, 2)];
   if (!length || Math.abs(number.length - length) > LENGTH_TOLERANCE) return false;
+  if (number.slice(4).replace(/[^A-Z]/g, "").length > LETTERS[number.slice(0, 2)] + EXTRA_LETTERS) return false;
   return number.slice(4).replace(/[^0-9]/g, "").length >= MIN_ACCOUNT_DIGITS;
 }
 

@@ -15,7 +15,9 @@ def test_generated_references_are_valid_and_not_sequential() -> None:
     made = [ref.generate(2026) for _ in range(2000)]
     assert all(re.fullmatch(ref.PATTERN, value) for value in made)
     assert all(ref.validate(value) == value for value in made)
-    assert len(set(made)) == len(made)  # 35 random bits: no repeat in 2000
+    # 35 random bits: a repeat among 200 has a chance of 6 in 10 million (among all 2000, of
+    # 6 in 100,000, which is too often for a suite that must never fail by chance)
+    assert len(set(made[:200])) == 200
     # nothing to read from one reference about the next: the symbols are spread over the alphabet
     assert len({value[8] for value in made}) == len(ref.ALPHABET)
 

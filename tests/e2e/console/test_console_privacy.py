@@ -10,7 +10,7 @@ import json
 import pytest
 
 import clock
-from console.pseudonym import PLACEHOLDER, Pseudonyms
+from console.pseudonym import HANDLE_SHAPE, PLACEHOLDER, Pseudonyms
 from tests.e2e.console.conftest import (
     CLEAR_VALUES,
     REVIEWER,
@@ -33,6 +33,8 @@ def handle(staffed: Staffed, sender_id: str) -> str:
 
 
 def assert_pseudonymised(text: str) -> None:
+    # A pseudonym is random hex, which may hold a postcode's digits ("35037") by chance.
+    text = HANDLE_SHAPE.sub("", text)
     for value in CLEAR_VALUES:
         assert value.casefold() not in text.casefold(), value
     assert "4917612345678" not in text and WHATSAPP_SENDER not in text

@@ -203,16 +203,22 @@ def _bban_structure(country: str) -> str | None:
     return structure if structure else None
 
 
+def _parts(country: str) -> list[tuple[int, str]] | None:
+    """The BBAN structure's parts as (size, kind: n, a or c), or None for no IBAN country."""
+    structure = _bban_structure(country.upper())
+    if structure is None:
+        return None
+    return [(int(size), kind) for size, kind in _STRUCTURE_PART.findall(structure)]
+
+
 def expected_length(country: str) -> int | None:
     """The length of an IBAN of this country, or None when the country has no IBAN.
 
     >>> expected_length('DE'), expected_length('NO'), expected_length('US')
     (22, 15, None)
     """
-    structure = _bban_structure(country.upper())
-    if structure is None:
-        return None
-    return 4 + sum(int(size) for size, _kind in _STRUCTURE_PART.findall(structure))
+    parts = _parts(country)
+    return None if parts is None else 4 + sum(size for size, _kind in parts)
 
 
 def letters_allowed(country: str) -> int | None:
@@ -221,11 +227,8 @@ def letters_allowed(country: str) -> int | None:
     >>> letters_allowed('DE'), letters_allowed('GB'), letters_allowed('US')
     (0, 4, None)
     """
-    structure = _bban_structure(country.upper())
-    if structure is None:
-        return None
-    parts = _STRUCTURE_PART.findall(structure)
-    return sum(int(size) for size, kind in parts if kind in "ac")
+    parts = _parts(country)
+    return None if parts is None else sum(size for size, kind in parts if kind in "ac")
 
 
 def _structure_pattern(structure: str) -> re.Pattern[str]:

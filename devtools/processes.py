@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import suppress
 from dataclasses import dataclass
@@ -19,18 +21,40 @@ from bot.settings import PORT_DEFAULTS, ROOT, Settings, resolve
 STOP_TIMEOUT = 30.0
 
 
+# A port is picked free and bound by its server only later (Rasa binds after loading its
+# model, a minute). Meanwhile the kernel may offer the same port to another process on this
+# machine, e.g. the other test worker. So every port handed out here is noted in a folder
+# shared by all processes and not handed out again for RESERVE_SECONDS.
+RESERVE_SECONDS = 600.0
+MAX_TAKEN_SKIPS = 1000
+_RESERVED = Path(tempfile.gettempdir()) / "buergerbot-ports"
+
+
 def free_ports(count: int) -> list[int]:
-    """Ports the kernel says are free now (held open together so they differ)."""
-    sockets = []
-    try:
-        for _ in range(count):
-            sock = socket.socket()
-            sock.bind(("127.0.0.1", 0))
-            sockets.append(sock)
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
+    """Ports the kernel says are free now and that no process here took in the last minutes."""
+    _RESERVED.mkdir(exist_ok=True)
+    with open(_RESERVED / ".lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        ports: list[int] = []
+        for _attempt in range(count + MAX_TAKEN_SKIPS):
+            if len(ports) == count:
+                break
+            port = _kernel_port()
+            note = _RESERVED / str(port)
+            with suppress(FileNotFoundError):
+                if time.time() - note.stat().st_mtime < RESERVE_SECONDS:
+                    continue
+            note.touch()  # now, for an old note too
+            ports.append(port)
+        if len(ports) < count:
+            raise OSError(f"no free port that was not handed out in the last {RESERVE_SECONDS} s")
+        return ports
+
+
+def _kernel_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def free_port() -> int:

@@ -70,6 +70,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -82,6 +83,7 @@ from rules.errors import InputError
 
 __all__ = [
     "EEA_COUNTRIES",
+    "GROUP",
     "NON_EEA_SEPA_COUNTRIES",
     "SEPA_COUNTRIES",
     "EmptyIbanError",
@@ -183,7 +185,7 @@ SEPARATORS = (
     ".\\-\u2010\u2011\u2012\u2013\u2014\u2015\u2212/"
 )
 _SEPARATOR = re.compile(f"[{SEPARATORS}]")
-_TOKEN = re.compile(r"[A-Za-z0-9]+")
+GROUP = re.compile(r"[A-Za-z0-9]+")  # what citizens write between separators
 _GAP = re.compile(f"[{SEPARATORS}]*")
 
 
@@ -203,12 +205,17 @@ def _bban_structure(country: str) -> str | None:
     return structure if structure else None
 
 
-def _parts(country: str) -> list[tuple[int, str]] | None:
-    """The BBAN structure's parts as (size, kind: n, a or c), or None for no IBAN country."""
+@functools.lru_cache(maxsize=1024)
+def _parts(country: str) -> tuple[tuple[int, str], ...] | None:
+    """The BBAN structure's parts as (size, kind: n, a or c), or None for no IBAN country.
+
+    Cached: every near miss the finder weighs (each mask of each stored event) asks for its
+    country's length and letters, and the registry lookup is most of that cost.
+    """
     structure = _bban_structure(country.upper())
     if structure is None:
         return None
-    return [(int(size), kind) for size, kind in _STRUCTURE_PART.findall(structure)]
+    return tuple((int(size), kind) for size, kind in _STRUCTURE_PART.findall(structure))
 
 
 def expected_length(country: str) -> int | None:
@@ -469,7 +476,7 @@ def find_all(text: str) -> list[Found]:
     >>> [f.label_apart for f in find_all("KZ 4100.2026.0092 Betrag 48,00")]  # 1 in 97
     [True]
     """
-    tokens = [match.span() for match in _TOKEN.finditer(text)]
+    tokens = [match.span() for match in GROUP.finditer(text)]
     found: list[Found] = []
     index = 0
     while index < len(tokens):

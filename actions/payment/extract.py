@@ -59,7 +59,6 @@ _KZ_CONSISTENT = [
         (" ", _FOURTH_GROUP),
     )
 ]
-_GROUP = re.compile(r"[A-Za-z0-9]+")  # what rules.iban groups, between separators
 _KZ_COMPACT = re.compile(r"(?<![0-9A-Za-z])[0-9]{12}(?![0-9A-Za-z])(?![.,][0-9])")
 _KZ_MIXED = re.compile(
     r"(?<![0-9A-Za-z])(?<![0-9]{4}[. ])[0-9]{4}[ .\-/]?[0-9]{4}[ .\-/]?[0-9]{4}"
@@ -156,7 +155,7 @@ def _labelled_kassenzeichen(text: str, found: iban_validator.Found) -> bool:
     """
     if not found.label_apart or found.number[:2] in iban_validator.SEPA_COUNTRIES:
         return False
-    groups = _GROUP.finditer(text, found.start, found.end)
+    groups = iban_validator.GROUP.finditer(text, found.start, found.end)
     next(groups)
     number = next(groups).start()
     return any(pattern.match(text, number) for pattern in (*_KZ_CONSISTENT, _KZ_COMPACT, _KZ_MIXED))

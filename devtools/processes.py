@@ -36,19 +36,24 @@ def free_ports(count: int) -> list[int]:
     with open(_RESERVED / ".lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
         ports: list[int] = []
-        for _attempt in range(count + MAX_TAKEN_SKIPS):
-            if len(ports) == count:
-                break
+        skips = 0
+        while len(ports) < count:
             port = _kernel_port()
-            note = _RESERVED / str(port)
-            with suppress(FileNotFoundError):
-                if time.time() - note.stat().st_mtime < RESERVE_SECONDS:
-                    continue
-            note.touch()  # now, for an old note too
-            ports.append(port)
-        if len(ports) < count:
-            raise OSError(f"no free port that was not handed out in the last {RESERVE_SECONDS} s")
+            if _take(port):
+                ports.append(port)
+            elif (skips := skips + 1) > MAX_TAKEN_SKIPS:
+                raise OSError(f"no free port not handed out in the last {RESERVE_SECONDS} s")
         return ports
+
+
+def _take(port: int) -> bool:
+    """Note the port as handed out now, unless it was handed out within RESERVE_SECONDS."""
+    note = _RESERVED / str(port)
+    with suppress(FileNotFoundError):
+        if time.time() - note.stat().st_mtime < RESERVE_SECONDS:
+            return False
+    note.touch()  # now, for an old note too
+    return True
 
 
 def _kernel_port() -> int:

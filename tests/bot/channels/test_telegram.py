@@ -37,6 +37,7 @@ from tests.support import localhttp
 from tests.support.idp import without_active_mandates
 from tests.support.platforms import Call, FakePlatform, running_fake, telegram_answer
 from tests.support.stack import Stack
+from tests.support.waiting import wait_until
 
 TOKEN = "4242:test-token-abc"
 SECRET = "s3cret_token-xyz"
@@ -610,8 +611,15 @@ def test_an_outage_of_the_bot_api_is_survived(stack: Stack, platforms: Platforms
     failed = [c for c in fake.calls if c.status == 429 and c.body.get("chat_id") == chat.chat_id]
     failed_text = str(failed[0].body["text"])
     assert len(failed) == 4 and failed_text not in [c.body["text"] for c in lost]
-    log = stack.log_text()
-    assert f"sendMessage to chat …{str(chat.chat_id)[-4:]}" in log
+    # The launcher writes the service's log lines to the file a moment after they are logged.
+    masked = f"sendMessage to chat …{str(chat.chat_id)[-4:]}"
+
+    def log_with_the_failure() -> str:
+        log = stack.log_text()
+        return log if masked in log else ""
+
+    log = wait_until(log_with_the_failure, 60, "a log line for the failed delivery", interval=0.2)
+    assert masked in log
     assert failed_text not in log
     assert "Hundesteuer" in chat.text("was kostet die hundesteuer")  # the next message works
 

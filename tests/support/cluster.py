@@ -49,6 +49,10 @@ class Cluster:
         """A JWT for Rasa's HTTP API in the header (bot/rasa_auth.py), never a URL token."""
         return bearer(self.env["RASA_JWT_SECRET"], username="tests")
 
+    def exited(self) -> dict[str, int]:
+        """The processes that have ended, with their exit codes (a signal is negative)."""
+        return {n: p.returncode for n, p in self.processes.items() if p.poll() is not None}
+
     def log_tail(self, chars: int = 3000) -> str:
         parts = []
         for name in self.processes:
@@ -137,7 +141,7 @@ def running_cluster(folder: Path) -> Iterator[Cluster]:
                 READY_TIMEOUT,
                 stop=lambda: any(p.poll() is not None for p in cluster.processes.values()),
             )
-            exited = {n: p.returncode for n, p in cluster.processes.items() if p.poll() is not None}
+            exited = cluster.exited()
             if pending or exited:
                 names = ", ".join(s.name for s in pending)
                 raise RuntimeError(

@@ -84,13 +84,23 @@ def script(index: int, invoices: list[dict[str, Any]]) -> list[list[Turn]]:
     ]
 
 
+class TurnFailed(Exception):
+    """A turn got no HTTP answer; says which, so that the replicas' logs can be read for it."""
+
+
 async def send(client: httpx.AsyncClient, cluster: Cluster, replica: int, sender: str,
                turn: Turn) -> Sent:  # fmt: skip
     started = time.monotonic()
-    response = await client.post(
-        f"{cluster.rasa_urls[replica]}/webhooks/rest/webhook",
-        json={"sender": sender, "message": turn.message},
-    )
+    try:
+        response = await client.post(
+            f"{cluster.rasa_urls[replica]}/webhooks/rest/webhook",
+            json={"sender": sender, "message": turn.message},
+        )
+    except httpx.TransportError as error:
+        raise TurnFailed(
+            f"{sender}, {mask_ibans(turn.message)!r} to replica {replica}: {type(error).__name__} "
+            f"({error!r}) after {time.monotonic() - started:.1f} s"
+        ) from error
     response.raise_for_status()
     replies = [str(reply["text"]) for reply in response.json() if reply.get("text")]
     return Sent(turn, replica, replies, started, time.monotonic())
@@ -259,6 +269,8 @@ def test_fifty_conversations_alternating_between_two_replicas(cluster: Cluster) 
     began = time.monotonic()
     try:
         results = asyncio.run(talk_all(cluster, senders, scripts))
+    except TurnFailed as failed:
+        pytest.fail(f"{failed}; ended processes: {cluster.exited()}\n{cluster.log_tail(8000)}")
     finally:
         watcher.done.set()
         watcher.join(timeout=30)

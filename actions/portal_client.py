@@ -35,6 +35,10 @@ T = TypeVar("T")
 DEFAULT_URL = "http://127.0.0.1:8080"
 _CHANNEL = re.compile(r"[A-Za-z0-9_-]{1,32}")
 TIMEOUT = httpx.Timeout(5.0, connect=2.0, read=5.0)
+# httpx's own pool sizes, and idle connections let go after 5 s: the portal keeps them far
+# longer (portal.app.KEEP_ALIVE_SECONDS), so it never closes one just as a request is sent on
+# it; that request would be lost to a reset, and lookups and signatures are not retried.
+LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0)
 RETRIES = 2
 BACKOFF_SECONDS = (0.2, 0.5)
 
@@ -336,7 +340,11 @@ class PortalClient:
         if token:
             headers["Authorization"] = f"Bearer {token}"
         self._http = httpx.AsyncClient(
-            base_url=base_url.rstrip("/"), headers=headers, timeout=timeout, transport=transport
+            base_url=base_url.rstrip("/"),
+            headers=headers,
+            timeout=timeout,
+            limits=LIMITS,
+            transport=transport,
         )
         self._backoff = backoff
 

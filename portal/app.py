@@ -29,6 +29,12 @@ from portal.schemas import Health
 from portal.settings import Settings
 
 _names = itertools.count(1)
+# How long an idle connection stays open (Sanic's default is 5 s). Longer than any client of
+# the portal keeps one in its pool (the action server's: actions.portal_client.LIMITS, 5 s), so
+# the client lets go first: a server that closes a connection at the moment a request is sent
+# on it loses that request to a reset, and the action server does not retry a lookup or a
+# signature. 75 s is also above nginx's default upstream keep-alive of 60 s.
+KEEP_ALIVE_SECONDS = 75
 # /signing/<token>: the token opens a citizen's login until it is used, so it is a secret in
 # a log (read by operators, shipped to log stores); the rest of the path stays readable
 _SIGNING_TOKEN = re.compile(r"(/signing/)[^/?#\s]+")
@@ -53,6 +59,7 @@ def create_app(settings: Settings) -> Sanic:
     # Sanic keeps a registry of app names; a fresh name lets tests build several apps
     app = Sanic(f"portal{next(_names)}", error_handler=ProblemErrorHandler())
     app.config.REQUEST_MAX_SIZE = settings.request_max_size
+    app.config.KEEP_ALIVE_TIMEOUT = KEEP_ALIVE_SECONDS
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.ctx.settings = settings
     # on the loggers (not their handlers, which sanic replaces): every line they write

@@ -11,6 +11,7 @@ import pytest
 from demo_dates import today
 from portal_harness import ROOT, PortalProcess
 
+from actions import portal_client
 from portal import demo
 from portal.app import create_app
 from portal.openapi import document
@@ -65,6 +66,16 @@ def test_openapi_describes_every_route() -> None:
         assert path in paths, path
         for method in route.methods:
             assert method.lower() in paths[path], (method, path)
+
+
+def test_the_portal_keeps_an_idle_connection_longer_than_the_action_server() -> None:
+    """The client lets an idle connection go first: were it the portal, it could close one at
+    the moment the action server sends a lookup on it, and that lookup is not retried."""
+    app = create_app(Settings(api_token="x", db_url="sqlite://"))
+    client_expiry = portal_client.LIMITS.keepalive_expiry
+    assert client_expiry is not None
+    keep_alive = app.config.KEEP_ALIVE_TIMEOUT
+    assert keep_alive >= 5 * client_expiry, "a clear margin, not a coin toss at the boundary"
 
 
 @pytest.mark.parametrize(("method", "path"), PROTECTED)

@@ -16,6 +16,9 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot.tracker_store import RedactingSQLTrackerStore, TrackerWriteFailed
 
 IBAN = "DE89 3704 0044 0532 0130 00"
+# Two groups of the account in a row: a single group ("3704") turns up by chance in the
+# events' timestamps (1796287444.4968245), about once in a hundred runs.
+LEAKS = ("3704 0044", "0044 0532", "0532 0130", "37040044", "00440532", "05320130")
 
 
 def test_ibans_are_masked_and_other_events_stored_unchanged(tmp_path: Path) -> None:
@@ -32,7 +35,7 @@ def test_ibans_are_masked_and_other_events_stored_unchanged(tmp_path: Path) -> N
 
     stored = sqlite3.connect(database).execute("SELECT data FROM events ORDER BY id").fetchall()
     text = "\n".join(row[0] for row in stored)
-    assert "3704" not in text and "0532" not in text
+    assert not [leak for leak in LEAKS if leak in text], text
     assert "DE89 **** **** **** **30 00" in text
 
     again = asyncio.run(store.retrieve("citizen"))

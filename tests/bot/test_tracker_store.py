@@ -17,7 +17,7 @@ from bot.tracker_store import RedactingSQLTrackerStore, TrackerWriteFailed
 
 IBAN = "DE89 3704 0044 0532 0130 00"
 # Two groups of the account in a row: a single group ("3704") turns up by chance in the
-# events' timestamps (1796287444.4968245), about once in a hundred runs.
+# events' timestamps (1796287444.4968245), in about 3 runs of 1,000.
 LEAKS = ("3704 0044", "0044 0532", "0532 0130", "37040044", "00440532", "05320130")
 
 

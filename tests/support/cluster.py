@@ -139,7 +139,7 @@ def running_cluster(folder: Path) -> Iterator[Cluster]:
             pending = wait_until_ready(
                 checks,
                 READY_TIMEOUT,
-                stop=lambda: any(p.poll() is not None for p in cluster.processes.values()),
+                stop=lambda: bool(cluster.exited()),
             )
             exited = cluster.exited()
             if pending or exited:

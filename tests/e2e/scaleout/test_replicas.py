@@ -98,8 +98,8 @@ async def send(client: httpx.AsyncClient, cluster: Cluster, replica: int, sender
         )
     except httpx.TransportError as error:
         raise TurnFailed(
-            f"{sender}, {mask_ibans(turn.message)!r} to replica {replica}: {type(error).__name__} "
-            f"({error!r}) after {time.monotonic() - started:.1f} s"
+            f"{sender}, {mask_ibans(turn.message)!r} to replica {replica}: {error!r} "
+            f"after {time.monotonic() - started:.1f} s"
         ) from error
     response.raise_for_status()
     replies = [str(reply["text"]) for reply in response.json() if reply.get("text")]
